@@ -1,0 +1,484 @@
+//! The attempt engine: start (the draw), view, autosave, submit, and closing an attempt.
+//!
+//! Every state change is a conditional `UPDATE ... WHERE status = 'in_progress'` on the
+//! attempt row, first in its transaction, so that concurrent requests on any number of nodes
+//! serialise on that row: exactly one submit wins, and a save either lands before the score
+//! is computed or is refused.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use cuocthi_domain::draw::{draw_questions, DrawError, DrawnQuestion};
+use cuocthi_domain::scoring::{
+    choice_mask, score_attempt, shown_keys, ScoredQuestion, OPTION_KEYS,
+};
+use cuocthi_domain::settings::AttemptStatus;
+use cuocthi_domain::timing;
+use cuocthi_store::api::is_unique_violation;
+use cuocthi_store::entities::{answer, attempt, question_version};
+use cuocthi_store::time::{from_ms, rfc3339, rfc3339_ms, to_ms};
+use cuocthi_store::{ApiError, SharedRng};
+
+use crate::dto::{AttemptDto, OptionDto, QuestionDto, ResultDto, SaveAnswerResponse};
+use crate::participants::usage;
+use crate::snapshot::{ContestView, Phase, Snapshots};
+
+/// Reads the recorded draw of an attempt.
+pub fn parse_draw(row: &attempt::Model) -> Result<Vec<DrawnQuestion>, ApiError> {
+    serde_json::from_str(&row.draw)
+        .map_err(|e| ApiError::internal(format!("attempt {} has an unreadable draw: {e}", row.id)))
+}
+
+/// Starts an attempt, or returns the one in progress. `Ok((attempt, created))`.
+pub async fn start(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    snapshots: &Snapshots,
+    rng: &SharedRng,
+    contest: &ContestView,
+    participant_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(attempt::Model, bool), ApiError> {
+    let round = contest
+        .rounds
+        .iter()
+        .find(|r| r.phase(now) == Phase::Open)
+        .ok_or_else(|| {
+            if contest
+                .rounds
+                .iter()
+                .any(|r| r.phase(now) == Phase::Upcoming)
+            {
+                ApiError::conflict("round_not_open", "the round has not opened yet")
+            } else {
+                ApiError::gone("round_closed", "the round has closed")
+            }
+        })?
+        .clone();
+    let participant = cuocthi_store::entities::participant::Entity::find_by_id(participant_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::forbidden("not_registered", "not registered in this contest"))?;
+    let max_attempts = i64::from(contest.row.max_attempts);
+    // Racing starts (same participant, any node) are settled by the unique indexes; the loser
+    // finds the winner's attempt on its next turn.
+    for _ in 0..5 {
+        let (used, in_progress) = usage(db, participant_id, round.id).await?;
+        if let Some(id) = in_progress {
+            let row = load(db, id).await?.ok_or_else(ApiError::not_found)?;
+            let row = close_if_overdue(db, contest, row, now).await?;
+            if row.status == AttemptStatus::InProgress.as_str() {
+                return Ok((row, false));
+            }
+            continue;
+        }
+        if used >= max_attempts {
+            return Err(ApiError::conflict(
+                "no_attempts_left",
+                "no attempts left in this round",
+            ));
+        }
+        let candidates = snapshots.candidates(db, contest.row.id).await?;
+        let count = contest.row.questions_per_attempt.max(1) as u32;
+        let drawn = rng
+            .with(|r| {
+                draw_questions(
+                    &candidates,
+                    count,
+                    &contest.quotas,
+                    contest.row.shuffle_options,
+                    r,
+                )
+            })
+            .map_err(|error| match error {
+                DrawError::NotEnoughQuestions { .. } => {
+                    tracing::error!(contest = %contest.row.slug, %error, "bank too small to draw");
+                    ApiError::conflict(
+                        "bank_too_small",
+                        "the question bank has too few active questions for this contest",
+                    )
+                }
+            })?;
+        let draw = serde_json::to_string(&drawn).map_err(ApiError::internal)?;
+        let deadline = timing::deadline(
+            now,
+            contest.row.time_limit_secs.max(1) as u32,
+            round.closes_at,
+        );
+        let row = attempt::Model {
+            id: Uuid::now_v7(),
+            contest_id: contest.row.id,
+            round_id: round.id,
+            participant_id,
+            unit_id: participant.unit_id,
+            category: participant.category.clone(),
+            attempt_no: (used + 1) as i32,
+            status: AttemptStatus::InProgress.as_str().to_owned(),
+            started_at: to_ms(now),
+            deadline: to_ms(deadline),
+            submitted_at: None,
+            last_saved_at: None,
+            prediction: None,
+            score: None,
+            correct: None,
+            total: drawn.len() as i32,
+            perfect: None,
+            duration_ms: None,
+            draw,
+        };
+        match attempt::Entity::insert(attempt::ActiveModel::from(row.clone()))
+            .exec_without_returning(db)
+            .await
+        {
+            Ok(_) => return Ok((row, true)),
+            Err(error) if is_unique_violation(&error) => continue,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(ApiError::unavailable(1))
+}
+
+/// Loads an attempt by id.
+pub async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<attempt::Model>, DbErr> {
+    attempt::Entity::find_by_id(id).one(db).await
+}
+
+/// Loads an attempt that belongs to `participant_id`: 404 for anyone else's.
+pub async fn load_own(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    participant_id: Uuid,
+) -> Result<attempt::Model, ApiError> {
+    load(db, id)
+        .await?
+        .filter(|a| a.participant_id == participant_id)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Closes the attempt as expired when it is still in progress past `deadline + grace`;
+/// returns the attempt as it now stands.
+pub async fn close_if_overdue(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    contest: &ContestView,
+    row: attempt::Model,
+    now: DateTime<Utc>,
+) -> Result<attempt::Model, ApiError> {
+    if row.status == AttemptStatus::InProgress.as_str()
+        && timing::is_overdue(now, from_ms(row.deadline), contest.grace_secs())
+    {
+        finish(
+            db,
+            &row,
+            AttemptStatus::Expired,
+            from_ms(row.deadline),
+            None,
+        )
+        .await?;
+        return load(db, row.id).await?.ok_or_else(ApiError::not_found);
+    }
+    Ok(row)
+}
+
+/// Ends an attempt still in progress: records status, finish time and prediction, and scores
+/// it on every accepted save. Returns whether this call ended it (false: already ended).
+pub async fn finish(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    row: &attempt::Model,
+    status: AttemptStatus,
+    submitted_at: DateTime<Utc>,
+    prediction: Option<i64>,
+) -> Result<bool, ApiError> {
+    let draw = parse_draw(row)?;
+    let txn = db.begin().await?;
+    // First statement of the transaction, and a write: it takes the row (SQLite: the
+    // database) before anything is read, so a concurrent save or submit waits for us.
+    let claimed = attempt::Entity::update_many()
+        .col_expr(attempt::Column::Status, Expr::value(status.as_str()))
+        .col_expr(
+            attempt::Column::SubmittedAt,
+            Expr::value(to_ms(submitted_at)),
+        )
+        .col_expr(attempt::Column::Prediction, Expr::value(prediction))
+        .filter(attempt::Column::Id.eq(row.id))
+        .filter(attempt::Column::Status.eq(AttemptStatus::InProgress.as_str()))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let answers: HashMap<i16, i16> = answer::Entity::find()
+        .filter(answer::Column::AttemptId.eq(row.id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|a| (a.position, a.choice_mask))
+        .collect();
+    let version_ids: Vec<Uuid> = draw.iter().map(|d| d.version_id).collect();
+    let versions: HashMap<Uuid, question_version::Model> = question_version::Entity::find()
+        .filter(question_version::Column::Id.is_in(version_ids))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let scored: Vec<ScoredQuestion> = draw
+        .iter()
+        .enumerate()
+        .map(|(index, drawn)| {
+            let version = versions.get(&drawn.version_id);
+            ScoredQuestion {
+                key: version.map_or(0, |v| v.key_mask as u8),
+                points: version.map_or(0, |v| v.points),
+                choice: answers.get(&((index + 1) as i16)).map(|c| *c as u8),
+            }
+        })
+        .collect();
+    let score = score_attempt(&scored);
+    let duration = timing::duration_ms(from_ms(row.started_at), submitted_at);
+    attempt::Entity::update_many()
+        .col_expr(attempt::Column::Score, Expr::value(score.score))
+        .col_expr(attempt::Column::Correct, Expr::value(score.correct))
+        .col_expr(attempt::Column::Perfect, Expr::value(score.perfect))
+        .col_expr(attempt::Column::DurationMs, Expr::value(duration))
+        .filter(attempt::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Submits an attempt (idempotent): returns the result, closing the attempt first when it is
+/// still in progress. A submission after `deadline + grace` closes it as expired.
+pub async fn submit(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    contest: &ContestView,
+    row: attempt::Model,
+    prediction: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<attempt::Model, ApiError> {
+    let row = close_if_overdue(db, contest, row, now).await?;
+    if row.status != AttemptStatus::InProgress.as_str() {
+        return Ok(row);
+    }
+    let deadline = from_ms(row.deadline);
+    let prediction = if contest.prediction.is_some() && timing::prediction_required(now, deadline) {
+        Some(prediction.ok_or_else(|| {
+            ApiError::unprocessable("prediction_required", "a prediction is required")
+        })?)
+    } else {
+        // No prediction question, or after the deadline (automatic submission at zero, a late
+        // network): accepted, and recorded without a prediction, as the rules say.
+        None
+    };
+    finish(
+        db,
+        &row,
+        AttemptStatus::Submitted,
+        timing::submitted_at(now, deadline),
+        prediction,
+    )
+    .await?;
+    load(db, row.id).await?.ok_or_else(ApiError::not_found)
+}
+
+/// The result fields of a finished attempt.
+pub fn result_of(row: &attempt::Model, attempts_left: i64) -> Option<ResultDto> {
+    Some(ResultDto {
+        status: row.status.clone(),
+        score: row.score?,
+        correct: row.correct?,
+        total: row.total,
+        perfect: row.perfect?,
+        duration_ms: row.duration_ms?,
+        submitted_at: rfc3339_ms(row.submitted_at?),
+        attempts_left,
+        prediction: row.prediction,
+    })
+}
+
+/// Attempts left for the attempt's participant in the attempt's round.
+pub async fn attempts_left(
+    db: &impl ConnectionTrait,
+    contest: &ContestView,
+    row: &attempt::Model,
+) -> Result<i64, ApiError> {
+    let (used, _) = usage(db, row.participant_id, row.round_id).await?;
+    Ok((i64::from(contest.row.max_attempts) - used).max(0))
+}
+
+/// The attempt as its participant sees it: keys and explanations only when the reveal setting
+/// allows.
+pub async fn view(
+    db: &impl ConnectionTrait,
+    contest: &ContestView,
+    row: &attempt::Model,
+    now: DateTime<Utc>,
+) -> Result<AttemptDto, ApiError> {
+    let draw = parse_draw(row)?;
+    let version_ids: Vec<Uuid> = draw.iter().map(|d| d.version_id).collect();
+    let versions: HashMap<Uuid, question_version::Model> = question_version::Entity::find()
+        .filter(question_version::Column::Id.is_in(version_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let answers: HashMap<i16, i16> = answer::Entity::find()
+        .filter(answer::Column::AttemptId.eq(row.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.position, a.choice_mask))
+        .collect();
+    let finished = row.status != AttemptStatus::InProgress.as_str();
+    let round = contest.round(row.round_id);
+    let round_closed = round.is_some_and(|r| r.phase(now) == Phase::Closed);
+    let reveal = contest.reveal.allows(finished, round_closed);
+    let mut questions = Vec::with_capacity(draw.len());
+    let mut saved = BTreeMap::new();
+    for (index, drawn) in draw.iter().enumerate() {
+        let position = (index + 1) as i32;
+        let version = versions
+            .get(&drawn.version_id)
+            .ok_or_else(|| ApiError::internal(format!("version {} missing", drawn.version_id)))?;
+        let texts: Vec<String> =
+            serde_json::from_str(&version.options).map_err(ApiError::internal)?;
+        let options = drawn
+            .option_order
+            .iter()
+            .enumerate()
+            .map(|(shown, original)| OptionDto {
+                key: OPTION_KEYS[shown].to_owned(),
+                text: texts.get(*original as usize).cloned().unwrap_or_default(),
+            })
+            .collect();
+        if let Some(mask) = answers.get(&(position as i16)) {
+            saved.insert(
+                position.to_string(),
+                shown_keys(*mask as u8, &drawn.option_order),
+            );
+        }
+        questions.push(QuestionDto {
+            position,
+            text: version.text.clone(),
+            multiple: drawn.multiple,
+            options,
+            correct_keys: reveal.then(|| shown_keys(version.key_mask as u8, &drawn.option_order)),
+            explanation: if reveal {
+                version.explanation.clone()
+            } else {
+                None
+            },
+        });
+    }
+    let left = if finished {
+        Some(attempts_left(db, contest, row).await?)
+    } else {
+        None
+    };
+    Ok(AttemptDto {
+        attempt_id: row.id,
+        attempt_no: row.attempt_no,
+        round: round.map_or(0, |r| r.number),
+        status: row.status.clone(),
+        started_at: rfc3339_ms(row.started_at),
+        deadline: rfc3339_ms(row.deadline),
+        server_time: rfc3339(now),
+        grace_secs: contest.row.grace_secs,
+        prediction_enabled: contest.prediction.is_some(),
+        prediction_question: contest.prediction.as_ref().map(|(q, _)| q.clone()),
+        questions,
+        answers: saved,
+        total: row.total,
+        score: row.score.filter(|_| finished),
+        correct: row.correct.filter(|_| finished),
+        perfect: row.perfect.filter(|_| finished),
+        duration_ms: row.duration_ms.filter(|_| finished),
+        submitted_at: row.submitted_at.filter(|_| finished).map(rfc3339_ms),
+        attempts_left: left,
+        prediction: row.prediction,
+    })
+}
+
+/// Saves one answer. Refused with 409 `attempt_finished` after a submission, 410
+/// `deadline_passed` from `deadline + grace` on, 422 `invalid_choice` for keys the question
+/// does not have, 404 for a position outside the attempt.
+pub async fn save_answer(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    contest: &ContestView,
+    row: attempt::Model,
+    position: i32,
+    choice: &[String],
+    now: DateTime<Utc>,
+) -> Result<SaveAnswerResponse, ApiError> {
+    let draw = parse_draw(&row)?;
+    let drawn = usize::try_from(position)
+        .ok()
+        .and_then(|p| p.checked_sub(1))
+        .and_then(|index| draw.get(index))
+        .ok_or_else(ApiError::not_found)?;
+    let row = close_if_overdue(db, contest, row, now).await?;
+    refuse_if_ended(&row)?;
+    let mask = choice_mask(choice, &drawn.option_order, drawn.multiple)
+        .map_err(|e| ApiError::unprocessable("invalid_choice", e.to_string()))?;
+    let now_ms = to_ms(now);
+    let grace_ms = i64::from(contest.grace_secs()) * 1000;
+    let txn = db.begin().await?;
+    let touched = attempt::Entity::update_many()
+        .col_expr(attempt::Column::LastSavedAt, Expr::value(now_ms))
+        .filter(attempt::Column::Id.eq(row.id))
+        .filter(attempt::Column::Status.eq(AttemptStatus::InProgress.as_str()))
+        .filter(attempt::Column::Deadline.gt(now_ms - grace_ms))
+        .exec(&txn)
+        .await?;
+    if touched.rows_affected == 0 {
+        txn.rollback().await?;
+        let current = load(db, row.id).await?.ok_or_else(ApiError::not_found)?;
+        refuse_if_ended(&current)?;
+        return Err(ApiError::gone(
+            "deadline_passed",
+            "the time for this attempt is over",
+        ));
+    }
+    answer::Entity::insert(answer::ActiveModel {
+        attempt_id: Set(row.id),
+        position: Set(position as i16),
+        question_version_id: Set(drawn.version_id),
+        choice_mask: Set(i16::from(mask)),
+        saved_at: Set(now_ms),
+    })
+    .on_conflict(
+        OnConflict::columns([answer::Column::AttemptId, answer::Column::Position])
+            .update_columns([answer::Column::ChoiceMask, answer::Column::SavedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(SaveAnswerResponse {
+        position,
+        choice: shown_keys(mask, &drawn.option_order),
+        saved_at: rfc3339(now),
+    })
+}
+
+fn refuse_if_ended(row: &attempt::Model) -> Result<(), ApiError> {
+    match AttemptStatus::from_stored(&row.status) {
+        Some(AttemptStatus::Submitted) => Err(ApiError::conflict(
+            "attempt_finished",
+            "the attempt has been submitted",
+        )),
+        Some(AttemptStatus::Expired) => Err(ApiError::gone(
+            "deadline_passed",
+            "the time for this attempt is over",
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,12 @@
+//! Pure contest rules of cuocthi: no I/O, no clock, no global randomness.
+//!
+//! Everything here is deterministic given its inputs, so the same code serves the server, the
+//! tests and the `verify` tool. Time arrives as a parameter and randomness as a `&mut impl Rng`.
+
+pub mod draw;
+pub mod identity;
+pub mod scoring;
+pub mod settings;
+pub mod timing;
+
+pub use identity::{BirthYear, FieldError, NationalId, PersonName, Phone, Pin};

@@ -1,0 +1,233 @@
+//! The error body every endpoint answers with (spec/api.md "General"):
+//! `{"error": code, "message": text, "fields": {field: code}}`.
+//!
+//! Internal causes are logged with their chain and never sent to the client; a client sees a
+//! stable snake_case code it can translate, and a message for developers.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::DbErr;
+use serde::Serialize;
+
+/// The JSON body of every error response.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable snake_case code, for programs and translations.
+    pub error: String,
+    /// Human text for logs and developers.
+    pub message: String,
+    /// Field → code, only for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// An error as an HTTP response: status, stable code, message, optional field errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+    retry_after_secs: Option<u32>,
+}
+
+impl ApiError {
+    /// An error with any status and code.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                error: code.to_owned(),
+                message: message.into(),
+                fields: None,
+            },
+            retry_after_secs: None,
+        }
+    }
+
+    /// 400: the body or parameters cannot be read.
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 401: missing or bad credentials.
+    pub fn unauthorized(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// 403: authenticated but not allowed.
+    pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    /// 404 `not_found`: unknown, or not visible to the caller.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "not found")
+    }
+
+    /// 409: conflict with the current state.
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    /// 410: the window has closed.
+    pub fn gone(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::GONE, code, message)
+    }
+
+    /// 413 `payload_too_large`.
+    pub fn payload_too_large(limit_bytes: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is larger than {limit_bytes} bytes"),
+        )
+    }
+
+    /// 422: well-formed but invalid.
+    pub fn unprocessable(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// 422 with field errors.
+    pub fn invalid_fields(code: &str, fields: BTreeMap<String, String>) -> Self {
+        let mut error = Self::unprocessable(code, "some fields are invalid");
+        error.body.fields = Some(fields);
+        error
+    }
+
+    /// 503 with `Retry-After`: a dependency is down.
+    pub fn unavailable(retry_after_secs: u32) -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "a dependency is unavailable, try again shortly",
+        );
+        error.retry_after_secs = Some(retry_after_secs);
+        error
+    }
+
+    /// 500: logs the cause with its chain; the client learns nothing about it.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error",
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.body.error
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.body.error,
+            self.body.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        response.json(&self.body)
+    }
+}
+
+/// Whether a database error means the database is unreachable (rather than a bug or a
+/// constraint), so that the client should retry later.
+pub fn is_unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        other => {
+            let text = other.to_string();
+            text.contains("PoolTimedOut")
+                || text.contains("pool timed out")
+                || text.contains("Connection refused")
+                || text.contains("connection closed")
+                || text.contains("database is locked")
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(error: DbErr) -> Self {
+        if is_unavailable(&error) {
+            tracing::warn!(error = %error, "database unavailable");
+            ApiError::unavailable(2)
+        } else {
+            ApiError::internal(error)
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        ApiError::internal(format!("{error:#}"))
+    }
+}
+
+/// Whether a database error is a unique-constraint violation (mapped on purpose, e.g. to 409
+/// or to a retry).
+pub fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// The JSON extractor configuration for every endpoint: bodies up to `limit` bytes, 413
+/// beyond, and 400 with our error body for anything unreadable.
+pub fn json_config(limit: usize) -> actix_web::web::JsonConfig {
+    actix_web::web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(move |error, _req| {
+            use actix_web::error::JsonPayloadError;
+            let api_error = match &error {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => {
+                    ApiError::payload_too_large(limit)
+                }
+                JsonPayloadError::ContentType => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "send JSON with Content-Type: application/json",
+                ),
+                other => ApiError::bad_request("malformed_body", other.to_string()),
+            };
+            api_error.into()
+        })
+}
+
+/// The path extractor configuration: an unparsable path segment (a bad UUID) is a 404.
+pub fn path_config() -> actix_web::web::PathConfig {
+    actix_web::web::PathConfig::default().error_handler(|_error, _req| ApiError::not_found().into())
+}
+
+/// The query extractor configuration: unreadable query parameters are a 400.
+pub fn query_config() -> actix_web::web::QueryConfig {
+    actix_web::web::QueryConfig::default().error_handler(|error, _req| {
+        ApiError::bad_request("malformed_query", error.to_string()).into()
+    })
+}

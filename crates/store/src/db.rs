@@ -1,0 +1,93 @@
+//! Connecting to the database named by a URL (SQLite or PostgreSQL) and migrating it.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use cuocthi_migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+/// Opens a pool on `url`. SQLite files are created when missing and opened in WAL mode with
+/// full synchronisation (an acknowledged write survives a crash of the process or the
+/// machine), foreign keys on and a busy timeout, so that concurrent writers wait instead of
+/// failing.
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.create_if_missing(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    }
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database at {}", redact(url)))?;
+    Ok(db)
+}
+
+/// Runs every pending migration. Returns whether the database was new (had no migrations).
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    let applied = Migrator::get_applied_migrations(db)
+        .await
+        .context("reading applied migrations")?;
+    let was_new = applied.is_empty();
+    Migrator::up(db, None).await.context("running migrations")?;
+    Ok(was_new)
+}
+
+/// Whether the connection is SQLite.
+pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Sqlite
+}
+
+/// The URL with any password replaced, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact("sqlite://./data/x.db?mode=rwc"),
+            "sqlite://./data/x.db?mode=rwc"
+        );
+    }
+
+    #[tokio::test]
+    async fn migrations_run_on_a_new_sqlite_database_and_only_once() {
+        let db = connect("sqlite::memory:", 1).await.unwrap();
+        assert!(migrate(&db).await.unwrap());
+        assert!(!migrate(&db).await.unwrap());
+        assert!(is_sqlite(&db));
+    }
+}

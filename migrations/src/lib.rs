@@ -1,0 +1,19 @@
+//! Database migrations of cuocthi, portable between SQLite and PostgreSQL.
+//!
+//! Portable types only: UUIDs minted in Rust, enums stored as strings, times as whole
+//! milliseconds since the Unix epoch (UTC) in 64-bit integers, JSON as text. A migration that
+//! has landed is never edited; changes come as new migrations.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_core_tables;
+
+/// The migrator: every migration of the project, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_core_tables::Migration)]
+    }
+}

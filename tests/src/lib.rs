@@ -1,0 +1,347 @@
+//! The black-box test harness: the real server on port 0 with a fresh database per test
+//! (SQLite by default; PostgreSQL when `TEST_DATABASE_URL` is set, Redis when
+//! `TEST_REDIS_URL` is set), an injected clock that tests move instead of sleeping, and a typed
+//! client so tests read as sentences.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database, EntityTrait, Statement};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use cuocthi_server::config::{Config, DemoMode};
+use cuocthi_server::Application;
+use cuocthi_store::entities::{contest, round};
+use cuocthi_store::time::to_ms;
+use cuocthi_store::{AppContext, ManualClock, SharedRng};
+
+pub mod browser;
+
+/// A response: status and JSON body (`Value::Null` when empty or not JSON).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The body as JSON.
+    pub body: Value,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The stable error code of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"].as_str().unwrap_or_default()
+    }
+}
+
+/// A running server with its own database, and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The server's clock.
+    pub clock: ManualClock,
+    /// The server's context (database, cache).
+    pub ctx: AppContext,
+    /// HTTP client.
+    pub http: reqwest::Client,
+    /// The server's per-node snapshots, to drop after direct database edits.
+    pub snapshots: Arc<cuocthi_attempts::Snapshots>,
+    _data_dir: tempfile::TempDir,
+}
+
+/// The clock's start in every test: a fixed instant, so tests are reproducible.
+pub fn test_epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// The backend the tests run on, for messages.
+pub fn backend_name() -> &'static str {
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn fresh_postgres(admin_url: &str) -> String {
+    let name = format!("cuocthi_test_{}", Uuid::new_v4().simple());
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    admin
+        .execute(Statement::from_string(
+            admin.get_database_backend(),
+            format!("CREATE DATABASE {name}"),
+        ))
+        .await
+        .expect("create a test database");
+    admin.close().await.ok();
+    with_database_name(admin_url, &name)
+}
+
+/// `admin_url` with its database name replaced: `postgres://u@h:5432/postgres?x=1` →
+/// `postgres://u@h:5432/NAME?x=1`.
+fn with_database_name(admin_url: &str, name: &str) -> String {
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, ""), |(b, q)| (b, q));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    if query.is_empty() {
+        format!("{server}/{name}")
+    } else {
+        format!("{server}/{name}?{query}")
+    }
+}
+
+impl TestApp {
+    /// A server with the demo contest seeded, open from the test epoch for 30 days.
+    pub async fn with_demo() -> Self {
+        Self::spawn(true).await
+    }
+
+    /// A server with an empty database.
+    pub async fn empty() -> Self {
+        Self::spawn(false).await
+    }
+
+    async fn spawn(demo: bool) -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) => fresh_postgres(&url).await,
+            Err(_) => format!("sqlite://{}/test.db?mode=rwc", data_dir.path().display()),
+        };
+        let config = Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: Some(database_url),
+            data_dir: data_dir.path().to_owned(),
+            redis_url: std::env::var("TEST_REDIS_URL").ok(),
+            redis_prefix: format!("test:{}:", Uuid::new_v4().simple()),
+            demo: if demo {
+                DemoMode::Always
+            } else {
+                DemoMode::Never
+            },
+            rate_limit: false,
+            db_pool: 8,
+            sweep_every: std::time::Duration::from_secs(3600),
+            workers: Some(2),
+        };
+        let clock = ManualClock::new(test_epoch());
+        let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
+            .await
+            .expect("build the application");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let ctx = app.context().clone();
+        let snapshots = app.snapshots();
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            base,
+            clock,
+            ctx,
+            http: reqwest::Client::new(),
+            snapshots,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// Any request with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request reaches the server");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    /// GET without credentials.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, None, None).await
+    }
+
+    /// The id of the demo contest's unit with this code.
+    pub async fn unit_id(&self, slug: &str, code: &str) -> String {
+        let units = self.get(&format!("/api/v1/contests/{slug}/units")).await;
+        units
+            .body
+            .as_array()
+            .expect("units")
+            .iter()
+            .find(|u| u["code"] == code)
+            .expect("unit code")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// Registers with a body, as is.
+    pub async fn register_raw(&self, slug: &str, body: Value) -> Reply {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/contests/{slug}/participants"),
+            None,
+            Some(body),
+        )
+        .await
+    }
+
+    /// A valid registration body for the demo contest with this phone.
+    pub async fn person(&self, phone: &str) -> Value {
+        json!({
+            "full_name": "Nguyễn Văn An",
+            "phone": phone,
+            "birth_year": 1990,
+            "unit_id": self.unit_id("demo", "XP01").await,
+            "consent": true,
+            "category": "citizen",
+        })
+    }
+
+    /// Registers a new person in the demo contest and returns their token.
+    pub async fn register(&self, phone: &str) -> String {
+        let body = self.person(phone).await;
+        let reply = self.register_raw("demo", body).await;
+        assert!(reply.status.is_success(), "register: {reply:?}");
+        reply.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Starts (or resumes) an attempt.
+    pub async fn start(&self, slug: &str, token: &str) -> Reply {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/contests/{slug}/attempts"),
+            Some(token),
+            Some(json!({})),
+        )
+        .await
+    }
+
+    /// Reads an attempt.
+    pub async fn attempt(&self, id: &str, token: &str) -> Reply {
+        self.call(
+            Method::GET,
+            &format!("/api/v1/attempts/{id}"),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    /// Saves an answer.
+    pub async fn save(&self, id: &str, token: &str, position: i64, choice: &[&str]) -> Reply {
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/attempts/{id}/answers/{position}"),
+            Some(token),
+            Some(json!({ "choice": choice })),
+        )
+        .await
+    }
+
+    /// Submits an attempt with a body.
+    pub async fn submit(&self, id: &str, token: &str, body: Value) -> Reply {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/attempts/{id}/submit"),
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+
+    /// Moves the server's clock.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// The stored contest row of a slug.
+    pub async fn contest_row(&self, slug: &str) -> contest::Model {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        contest::Entity::find()
+            .filter(contest::Column::Slug.eq(slug))
+            .one(&self.ctx.db)
+            .await
+            .expect("query")
+            .expect("contest")
+    }
+
+    /// Changes a contest's settings directly in the database (the organizer API comes with
+    /// issue 3) and drops this node's snapshot of it, so the next request sees the change.
+    pub async fn update_contest(&self, slug: &str, change: impl FnOnce(&mut contest::Model)) {
+        use sea_orm::ActiveModelTrait;
+        let mut row = self.contest_row(slug).await;
+        change(&mut row);
+        let id = row.id;
+        let active = contest::ActiveModel::from(row).reset_all();
+        contest::Entity::update(active)
+            .exec(&self.ctx.db)
+            .await
+            .expect("update contest");
+        self.snapshots.invalidate(id);
+    }
+
+    /// Moves every round of a contest to a new window (stored directly).
+    pub async fn set_round_window(
+        &self,
+        slug: &str,
+        opens_at: DateTime<Utc>,
+        closes_at: DateTime<Utc>,
+    ) {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let contest = self.contest_row(slug).await;
+        let rows = round::Entity::find()
+            .filter(round::Column::ContestId.eq(contest.id))
+            .all(&self.ctx.db)
+            .await
+            .expect("rounds");
+        for row in rows {
+            let mut active: round::ActiveModel = row.into();
+            active.opens_at = sea_orm::Set(to_ms(opens_at));
+            active.closes_at = sea_orm::Set(to_ms(closes_at));
+            round::Entity::update(active)
+                .exec(&self.ctx.db)
+                .await
+                .expect("update round");
+        }
+        self.snapshots.invalidate(contest.id);
+    }
+
+    /// Counts rows of a SQL query returning one integer column `n`.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let backend = self.ctx.db.get_database_backend();
+        let row = self
+            .ctx
+            .db
+            .query_one(Statement::from_string(backend, sql.to_owned()))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+}
