@@ -118,7 +118,7 @@ const D = {
   submitted_at: ['Nộp lúc', 'Submitted at'],
   your_prediction: ['Dự đoán của bạn', 'Your prediction'],
   attempts_left: ['Số lượt còn lại', 'Attempts left'],
-  again: ['Thi lại', 'Try again'],
+  again: ['Thi lại', 'Take it again'],
   expired_note: ['Hết giờ: bài được chấm theo các câu trả lời đã lưu.', 'Time ran out: the answers saved were scored.'],
   unfinished: ['Lượt thi này chưa nộp.', 'This attempt has not been submitted.'],
   review: ['Xem lại bài làm', 'Review'],

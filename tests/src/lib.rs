@@ -3,6 +3,7 @@
 //! `TEST_REDIS_URL` is set), an injected clock that tests move instead of sleeping, and a typed
 //! client so tests read as sentences.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A harness reports failure by panicking.
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
