@@ -8,5 +8,11 @@ export const fold = (s) =>
     .replace(/\s+/g, ' ')
     .trim();
 
-/** True when every word of the folded query occurs in the folded haystack. */
-export const matches = (hay, q) => q.split(' ').every((w) => hay.includes(w));
+/**
+ * True when every word of the folded query starts a word of the folded haystack, so that
+ * "hong" finds "Bắc Hồng" but not "Phòng".
+ */
+export const matches = (hay, q) => {
+  const words = hay.split(/[\s,.;:()\-–/]+/);
+  return q.split(' ').every((w) => words.some((t) => t.startsWith(w)));
+};

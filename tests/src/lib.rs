@@ -49,7 +49,7 @@ pub struct TestApp {
     /// HTTP client.
     pub http: reqwest::Client,
     /// The server's per-node snapshots, to drop after direct database edits.
-    pub snapshots: Arc<cuocthi_attempts::Snapshots>,
+    pub snapshots: Arc<cuocthi_store::Snapshots>,
     _data_dir: tempfile::TempDir,
 }
 
@@ -135,6 +135,7 @@ impl TestApp {
             db_pool: 8,
             sweep_every: std::time::Duration::from_secs(3600),
             workers: Some(2),
+            upload_limit_mb: 20,
         };
         let clock = ManualClock::new(test_epoch());
         let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
@@ -344,5 +345,126 @@ impl TestApp {
             .expect("count query")
             .expect("a row");
         row.try_get::<i64>("", "n").expect("n")
+    }
+}
+
+/// A signed-in staff member: the session cookie and CSRF token.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// `cuocthi_session=...`.
+    pub cookie: String,
+    /// The CSRF token.
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// Creates a staff account directly and signs it in through the API.
+    pub async fn staff(
+        &self,
+        username: &str,
+        role: cuocthi_store::staff::Role,
+        unit: Option<&str>,
+    ) -> Staff {
+        let password = "a long test password";
+        cuocthi_server::staff::service::create_account(
+            &self.ctx.db,
+            username,
+            role,
+            unit,
+            password,
+            self.ctx.now_ms(),
+        )
+        .await
+        .expect("create staff account");
+        self.sign_in(username, password).await
+    }
+
+    /// Signs in through the API.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Staff {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("login reaches the server");
+        assert_eq!(response.status(), 200, "login of {username}");
+        let cookie = response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("cuocthi_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("session cookie")
+            .to_owned();
+        let body: Value = response.json().await.expect("login body");
+        Staff {
+            cookie,
+            csrf: body["csrf_token"].as_str().expect("csrf").to_owned(),
+        }
+    }
+
+    /// A staff call with the session cookie and (unless `csrf` is false) the CSRF token.
+    pub async fn staff_call_with(
+        &self,
+        staff: &Staff,
+        csrf: bool,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .header("Cookie", &staff.cookie);
+        if csrf {
+            request = request.header("X-CSRF-Token", &staff.csrf);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request.send().await.expect("request reaches the server")).await
+    }
+
+    /// A staff call with cookie and CSRF token.
+    pub async fn staff_call(
+        &self,
+        staff: &Staff,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        self.staff_call_with(staff, true, method, path, body).await
+    }
+
+    /// Uploads a file as the raw body.
+    pub async fn staff_upload(
+        &self,
+        staff: &Staff,
+        path: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Reply {
+        let request = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .header("Cookie", &staff.cookie)
+            .header("X-CSRF-Token", &staff.csrf)
+            .header("Content-Type", content_type)
+            .body(bytes);
+        Self::reply(request.send().await.expect("request reaches the server")).await
+    }
+
+    async fn reply(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            headers,
+        }
     }
 }

@@ -17,7 +17,7 @@ use cuocthi_store::Cache;
 use crate::dto::{
     CategoryDto, ContestDetail, ContestStats, ContestSummary, PredictionDto, RoundDto, UnitDto,
 };
-use crate::snapshot::{ContestView, Phase};
+use cuocthi_store::snapshot::{ContestView, Phase};
 
 /// Listed contests, open ones first, then upcoming, then closed; each group by opening time.
 pub async fn list(

@@ -27,8 +27,8 @@ use cuocthi_store::time::{from_ms, rfc3339, rfc3339_ms, to_ms};
 use cuocthi_store::{ApiError, SharedRng};
 
 use crate::dto::{AttemptDto, OptionDto, QuestionDto, ResultDto, SaveAnswerResponse};
-use crate::participants::usage;
-use crate::snapshot::{ContestView, Phase, Snapshots};
+use crate::participants::{attempts_used, usage};
+use cuocthi_store::snapshot::{ContestView, Phase, Snapshots};
 
 /// Reads the recorded draw of an attempt.
 pub fn parse_draw(row: &attempt::Model) -> Result<Vec<DrawnQuestion>, ApiError> {
@@ -69,10 +69,9 @@ pub async fn start(
     // Racing starts (same participant, any node) are settled by the unique indexes; the loser
     // finds the winner's attempt on its next turn.
     for _ in 0..5 {
-        let (used, in_progress) = usage(db, participant_id, round.id).await?;
+        let (used, in_progress) = usage(db, contest, participant_id, round.id, now).await?;
         if let Some(id) = in_progress {
             let row = load(db, id).await?.ok_or_else(ApiError::not_found)?;
-            let row = close_if_overdue(db, contest, row, now).await?;
             if row.status == AttemptStatus::InProgress.as_str() {
                 return Ok((row, false));
             }
@@ -268,14 +267,20 @@ pub async fn submit(
         return Ok(row);
     }
     let deadline = from_ms(row.deadline);
-    let prediction = if contest.prediction.is_some() && timing::prediction_required(now, deadline) {
-        Some(prediction.ok_or_else(|| {
-            ApiError::unprocessable("prediction_required", "a prediction is required")
-        })?)
-    } else {
-        // No prediction question, or after the deadline (automatic submission at zero, a late
-        // network): accepted, and recorded without a prediction, as the rules say.
-        None
+    let prediction = match (&contest.prediction, prediction) {
+        // No prediction question: nothing to record.
+        (None, _) => None,
+        // Before the deadline the prediction is required.
+        (Some(_), None) if timing::prediction_required(now, deadline) => {
+            return Err(ApiError::unprocessable(
+                "prediction_required",
+                "a prediction is required",
+            ));
+        }
+        // After the deadline, within the grace (automatic submission at zero, a late
+        // network): accepted without one, and a prediction that was sent is kept, since the
+        // grace exists to absorb the network.
+        (Some(_), given) => given,
     };
     finish(
         db,
@@ -309,7 +314,7 @@ pub async fn attempts_left(
     contest: &ContestView,
     row: &attempt::Model,
 ) -> Result<i64, ApiError> {
-    let (used, _) = usage(db, row.participant_id, row.round_id).await?;
+    let used = attempts_used(db, row.participant_id, row.round_id).await?;
     Ok((i64::from(contest.row.max_attempts) - used).max(0))
 }
 
@@ -447,20 +452,29 @@ pub async fn save_answer(
             "the time for this attempt is over",
         ));
     }
-    answer::Entity::insert(answer::ActiveModel {
-        attempt_id: Set(row.id),
-        position: Set(position as i16),
-        question_version_id: Set(drawn.version_id),
-        choice_mask: Set(i16::from(mask)),
-        saved_at: Set(now_ms),
-    })
-    .on_conflict(
-        OnConflict::columns([answer::Column::AttemptId, answer::Column::Position])
-            .update_columns([answer::Column::ChoiceMask, answer::Column::SavedAt])
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
+    if mask == 0 {
+        // `[]` clears: the question is unanswered again.
+        answer::Entity::delete_many()
+            .filter(answer::Column::AttemptId.eq(row.id))
+            .filter(answer::Column::Position.eq(position as i16))
+            .exec(&txn)
+            .await?;
+    } else {
+        answer::Entity::insert(answer::ActiveModel {
+            attempt_id: Set(row.id),
+            position: Set(position as i16),
+            question_version_id: Set(drawn.version_id),
+            choice_mask: Set(i16::from(mask)),
+            saved_at: Set(now_ms),
+        })
+        .on_conflict(
+            OnConflict::columns([answer::Column::AttemptId, answer::Column::Position])
+                .update_columns([answer::Column::ChoiceMask, answer::Column::SavedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    }
     txn.commit().await?;
     Ok(SaveAnswerResponse {
         position,

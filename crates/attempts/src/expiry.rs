@@ -12,7 +12,7 @@ use cuocthi_store::time::to_ms;
 use cuocthi_store::{ApiError, AppContext};
 
 use crate::engine::close_if_overdue;
-use crate::snapshot::Snapshots;
+use cuocthi_store::snapshot::Snapshots;
 
 /// Most attempts one pass looks at; a backlog is worked off over consecutive passes.
 const BATCH: u64 = 500;

@@ -14,8 +14,8 @@ use crate::dto::{
     AttemptDto, ContestDetail, ContestSummary, MeResponse, RegisterRequest, RegisterResponse,
     ResultDto, SaveAnswerRequest, SaveAnswerResponse, SubmitRequest, UnitDto,
 };
-use crate::snapshot::{ContestView, Snapshots};
 use crate::{contests, engine, participants};
+use cuocthi_store::snapshot::{ContestView, Snapshots};
 
 type Ctx = web::Data<AppContext>;
 type Snaps = web::Data<Snapshots>;

@@ -13,9 +13,6 @@ pub mod engine;
 pub mod expiry;
 mod handlers;
 pub mod participants;
-pub mod snapshot;
-
-pub use snapshot::Snapshots;
 
 /// Mounts the citizen flow under `/api/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -18,7 +18,7 @@ use cuocthi_store::tokens::{new_token, sha256_hex, token_hash};
 use cuocthi_store::ApiError;
 
 use crate::dto::{AttemptSummary, MeResponse, RegisterRequest, RegisterResponse};
-use crate::snapshot::ContestView;
+use cuocthi_store::snapshot::ContestView;
 
 /// A registration whose fields have all been parsed.
 #[derive(Debug, Clone)]
@@ -360,36 +360,55 @@ async fn issue_token(
     Ok(token)
 }
 
-/// Attempts used in a round and the one in progress there, if any.
+/// Attempts used in a round and the one in progress there, if any. An attempt found still in
+/// progress past `deadline + grace` is closed first (lazily, as on every touch).
 pub async fn usage(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
+    contest: &ContestView,
     participant_id: Uuid,
     round_id: Uuid,
-) -> Result<(i64, Option<Uuid>), sea_orm::DbErr> {
-    let used = attempt::Entity::find()
-        .filter(attempt::Column::ParticipantId.eq(participant_id))
-        .filter(attempt::Column::RoundId.eq(round_id))
-        .count(db)
-        .await?;
+    now: DateTime<Utc>,
+) -> Result<(i64, Option<Uuid>), ApiError> {
+    let used = attempts_used(db, participant_id, round_id).await?;
     let in_progress = attempt::Entity::find()
         .filter(attempt::Column::ParticipantId.eq(participant_id))
         .filter(attempt::Column::RoundId.eq(round_id))
         .filter(attempt::Column::Status.eq("in_progress"))
         .one(db)
-        .await?
-        .map(|a| a.id);
-    Ok((used as i64, in_progress))
+        .await?;
+    let in_progress = match in_progress {
+        Some(row) => {
+            let row = crate::engine::close_if_overdue(db, contest, row, now).await?;
+            (row.status == "in_progress").then_some(row.id)
+        }
+        None => None,
+    };
+    Ok((used, in_progress))
+}
+
+/// How many attempts (in any state) the participant has in the round.
+pub async fn attempts_used(
+    db: &impl ConnectionTrait,
+    participant_id: Uuid,
+    round_id: Uuid,
+) -> Result<i64, sea_orm::DbErr> {
+    let used = attempt::Entity::find()
+        .filter(attempt::Column::ParticipantId.eq(participant_id))
+        .filter(attempt::Column::RoundId.eq(round_id))
+        .count(db)
+        .await?;
+    Ok(used as i64)
 }
 
 async fn response(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     contest: &ContestView,
     participant: &participant::Model,
     token: String,
     now: DateTime<Utc>,
 ) -> Result<RegisterResponse, ApiError> {
     let (used, in_progress) = match contest.round_at(now) {
-        Some(round) => usage(db, participant.id, round.id).await?,
+        Some(round) => usage(db, contest, participant.id, round.id, now).await?,
         None => (0, None),
     };
     Ok(RegisterResponse {
@@ -406,7 +425,7 @@ async fn response(
 
 /// The participant's own view: identity, usage in the current round, every attempt.
 pub async fn me(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     contest: &ContestView,
     participant_id: Uuid,
     now: DateTime<Utc>,
@@ -416,7 +435,7 @@ pub async fn me(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let (used, in_progress) = match contest.round_at(now) {
-        Some(round) => usage(db, participant.id, round.id).await?,
+        Some(round) => usage(db, contest, participant.id, round.id, now).await?,
         None => (0, None),
     };
     let attempts = attempt::Entity::find()

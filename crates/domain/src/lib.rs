@@ -5,6 +5,7 @@
 
 pub mod draw;
 pub mod identity;
+pub mod prizes;
 pub mod scoring;
 pub mod settings;
 pub mod timing;

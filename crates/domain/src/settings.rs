@@ -81,7 +81,7 @@ impl PredictionTarget {
 }
 
 /// A ranking key, in the order the contest lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TieBreakKey {
     /// Higher score first.

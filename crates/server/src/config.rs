@@ -40,6 +40,8 @@ pub struct Config {
     pub sweep_every: Duration,
     /// HTTP worker threads (`CUOCTHI_WORKERS`, default: one per core).
     pub workers: Option<usize>,
+    /// Largest uploaded file in MiB (`CUOCTHI_UPLOAD_LIMIT_MB`, default 20).
+    pub upload_limit_mb: usize,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             db_pool: 16,
             sweep_every: Duration::from_secs(5),
             workers: None,
+            upload_limit_mb: 20,
         }
     }
 }
@@ -112,6 +115,12 @@ impl Config {
                     .parse()
                     .context("CUOCTHI_WORKERS must be a number")?,
             );
+        }
+        if let Some(mb) = var("CUOCTHI_UPLOAD_LIMIT_MB") {
+            let mb: usize = mb
+                .parse()
+                .context("CUOCTHI_UPLOAD_LIMIT_MB must be a whole number")?;
+            config.upload_limit_mb = mb.clamp(1, 1024);
         }
         Ok(config)
     }

@@ -202,6 +202,35 @@ pub async fn seed(
     Ok(())
 }
 
+/// Creates the embedded demo's `admin` account with a generated password and prints it once
+/// on standard output (it is stored only as a hash).
+pub async fn create_demo_admin(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    listen: &str,
+) -> anyhow::Result<()> {
+    use rand::distr::{Alphanumeric, SampleString};
+    let password = Alphanumeric.sample_string(&mut rand::rng(), 16);
+    let created = crate::staff::service::create_account(
+        db,
+        "admin",
+        cuocthi_store::staff::Role::Admin,
+        None,
+        &password,
+        to_ms(now),
+    )
+    .await;
+    match created {
+        Ok(_) => {
+            println!(
+                "\n  Demo admin account (shown once, write it down):\n    username: admin\n    password: {password}\n  Sign in at http://{listen}/admin\n"
+            );
+            Ok(())
+        }
+        Err(error) => anyhow::bail!("creating the demo admin: {error}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
-//! The browser pages, embedded in the binary: `frontend/X` is served at `/assets/X`, and the
-//! single page `frontend/index.html` at `/` and under `/c/`.
+//! The browser pages, embedded in the binary: `frontend/X` is served at `/assets/X`; the
+//! citizens' single page `frontend/index.html` at `/` and under `/c/`; the staff pages
+//! `frontend/admin.html` at `/admin` and under `/admin/`.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -14,11 +15,21 @@ struct Assets;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/c/{tail:.*}", web::get().to(index))
+        .route("/admin", web::get().to(admin))
+        .route("/admin/{tail:.*}", web::get().to(admin))
         .route("/assets/{path:.*}", web::get().to(asset));
 }
 
 async fn index() -> HttpResponse {
-    match Assets::get("index.html") {
+    page("index.html")
+}
+
+async fn admin() -> HttpResponse {
+    page("admin.html")
+}
+
+fn page(name: &str) -> HttpResponse {
+    match Assets::get(name) {
         Some(file) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
             .insert_header((header::CACHE_CONTROL, "no-cache"))

@@ -11,13 +11,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(readyz);
 }
 
+/// The process is alive.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Alive")))]
 #[get("/healthz")]
-async fn healthz() -> HttpResponse {
+pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
+/// The database answers (503 with `Retry-After` otherwise); reports the cache's kind and state.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "Ready"), (status = 503, description = "The database is unreachable")))]
 #[get("/readyz")]
-async fn readyz(ctx: web::Data<AppContext>) -> HttpResponse {
+pub async fn readyz(ctx: web::Data<AppContext>) -> HttpResponse {
     let backend = ctx.db.get_database_backend();
     let database_ok = tokio::time::timeout(
         std::time::Duration::from_secs(2),
@@ -40,3 +46,8 @@ async fn readyz(ctx: web::Data<AppContext>) -> HttpResponse {
             .json(body)
     }
 }
+
+/// The OpenAPI description of the health endpoints.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(healthz, readyz), tags((name = "operations", description = "Health and readiness.")))]
+pub struct HealthApi;

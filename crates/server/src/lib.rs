@@ -8,6 +8,7 @@ mod frontend;
 mod health;
 mod http;
 pub mod openapi;
+pub mod staff;
 pub mod startup;
 pub mod telemetry;
 

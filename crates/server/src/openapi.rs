@@ -9,6 +9,9 @@ use utoipa_swagger_ui::SwaggerUi;
 /// The whole API's document.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = cuocthi_attempts::CitizenApi::openapi();
+    doc.merge(crate::health::HealthApi::openapi());
+    doc.merge(crate::staff::StaffApi::openapi());
+    doc.merge(cuocthi_bank::ContentApi::openapi());
     doc.info.title = "cuocthi API".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(

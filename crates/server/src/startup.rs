@@ -12,8 +12,8 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use cuocthi_attempts::auth::TokenCache;
-use cuocthi_attempts::Snapshots;
 use cuocthi_store::context::Settings;
+use cuocthi_store::Snapshots;
 use cuocthi_store::{AppContext, Cache, Clock, InProcessCache, RedisCache, SharedRng};
 
 use crate::config::Config;
@@ -44,6 +44,9 @@ impl Application {
                 .await
                 .context("seeding the demo contest")?;
             tracing::info!("seeded the demo contest at /c/demo");
+            if config.database_url.is_none() {
+                crate::demo::create_demo_admin(&db, clock.now(), &config.listen).await?;
+            }
         }
         let cache: Arc<dyn Cache> = match &config.redis_url {
             Some(redis_url) => {
@@ -71,6 +74,7 @@ impl Application {
         let server_snapshots = snapshots.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(cuocthi_store::staff::gate))
                 .wrap(actix_web::middleware::from_fn(
                     crate::http::security_headers,
                 ))
@@ -84,6 +88,8 @@ impl Application {
                 .app_data(cuocthi_store::api::query_config())
                 .configure(crate::health::configure)
                 .configure(cuocthi_attempts::configure)
+                .configure(crate::staff::configure)
+                .configure(cuocthi_bank::configure)
                 .configure(crate::openapi::configure)
                 .configure(crate::frontend::configure)
                 .default_service(web::to(crate::http::not_found))

@@ -96,6 +96,17 @@ impl ApiError {
         error
     }
 
+    /// 429 `rate_limited` with `Retry-After`.
+    pub fn too_many_requests(retry_after_secs: u32) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests, try again later",
+        );
+        error.retry_after_secs = Some(retry_after_secs);
+        error
+    }
+
     /// 503 with `Retry-After`: a dependency is down.
     pub fn unavailable(retry_after_secs: u32) -> Self {
         let mut error = Self::new(
@@ -115,6 +126,11 @@ impl ApiError {
             "internal_error",
             "internal error",
         )
+    }
+
+    /// Replaces the human message.
+    pub fn set_message(&mut self, message: impl Into<String>) {
+        self.body.message = message.into();
     }
 
     /// The HTTP status.

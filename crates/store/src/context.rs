@@ -16,6 +16,8 @@ pub struct Settings {
     pub json_limit: usize,
     /// Whether rate limits apply (`CUOCTHI_RATE_LIMIT=off` turns them off).
     pub rate_limit: bool,
+    /// Largest accepted uploaded file, in bytes.
+    pub upload_limit: usize,
 }
 
 impl Default for Settings {
@@ -23,6 +25,7 @@ impl Default for Settings {
         Self {
             json_limit: 64 * 1024,
             rate_limit: true,
+            upload_limit: 20 * 1024 * 1024,
         }
     }
 }

@@ -9,6 +9,8 @@ pub mod context;
 pub mod db;
 pub mod entities;
 pub mod random;
+pub mod snapshot;
+pub mod staff;
 pub mod time;
 pub mod tokens;
 
@@ -17,3 +19,4 @@ pub use cache::{Cache, InProcessCache, RedisCache};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use context::AppContext;
 pub use random::SharedRng;
+pub use snapshot::Snapshots;

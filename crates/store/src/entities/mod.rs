@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod attempt;
+pub mod audit;
 pub mod category;
 pub mod contest;
 pub mod participant;
@@ -10,5 +11,7 @@ pub mod participant_token;
 pub mod question;
 pub mod question_version;
 pub mod round;
+pub mod staff_session;
+pub mod staff_user;
 pub mod topic;
 pub mod unit;

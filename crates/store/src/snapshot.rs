@@ -14,10 +14,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::entities::{category, contest, round};
+use crate::time::from_ms;
 use cuocthi_domain::draw::Candidate;
 use cuocthi_domain::settings::{PredictionTarget, Reveal, TopicQuota};
-use cuocthi_store::entities::{category, contest, round};
-use cuocthi_store::time::from_ms;
 
 /// A round with its effective closing time.
 #[derive(Debug, Clone, PartialEq, Eq)]

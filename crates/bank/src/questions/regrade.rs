@@ -1,0 +1,156 @@
+//! Regrading: correcting the key of a question version that attempts were shown. Every finished
+//! attempt whose answer to that version changes correctness is rescored in one pass; attempts
+//! still running are scored with the new key when they end.
+
+use std::collections::BTreeSet;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement,
+    TransactionTrait,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use cuocthi_store::entities::{attempt, question_version, round};
+use cuocthi_store::ApiError;
+
+/// What a regrade did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegradeOutcome {
+    /// The version regraded.
+    pub version_id: Uuid,
+    /// Its number.
+    pub version: i32,
+    /// Right letters before.
+    pub old_key: Vec<String>,
+    /// Right letters now.
+    pub new_key: Vec<String>,
+    /// Finished attempts that answered this version.
+    pub answered: u64,
+    /// Finished attempts whose score changed.
+    pub rescored: u64,
+    /// Rounds (numbers) with rescored attempts: their finalized results need finalizing again.
+    pub rounds_touched: Vec<i32>,
+}
+
+#[derive(FromQueryResult)]
+struct Affected {
+    attempt_id: Uuid,
+    choice_mask: i16,
+    round_id: Uuid,
+}
+
+#[derive(FromQueryResult)]
+struct Count {
+    n: i64,
+}
+
+fn letters(mask: u8, count: usize) -> Vec<String> {
+    (0..count)
+        .filter(|i| mask & (1 << i) != 0)
+        .map(|i| cuocthi_domain::scoring::OPTION_KEYS[i].to_owned())
+        .collect()
+}
+
+/// Sets the key of `version` to `new_mask` and rescores, in one transaction.
+pub async fn regrade(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    version: &question_version::Model,
+    new_mask: u8,
+) -> Result<RegradeOutcome, ApiError> {
+    let old_mask = version.key_mask as u8;
+    let option_count = serde_json::from_str::<Vec<String>>(&version.options)
+        .map(|o| o.len())
+        .unwrap_or(0);
+    let backend = db.get_database_backend();
+    let txn = db.begin().await?;
+    question_version::Entity::update_many()
+        .col_expr(
+            question_version::Column::KeyMask,
+            Expr::value(i32::from(new_mask)),
+        )
+        .col_expr(
+            question_version::Column::Multiple,
+            Expr::value(new_mask.count_ones() > 1),
+        )
+        .filter(question_version::Column::Id.eq(version.id))
+        .exec(&txn)
+        .await?;
+    let answered = Count::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        "SELECT COUNT(*) AS n FROM answers a JOIN attempts t ON t.id = a.attempt_id \
+         WHERE a.question_version_id = $1 AND t.status <> $2",
+        [version.id.into(), "in_progress".into()],
+    ))
+    .one(&txn)
+    .await?
+    .map_or(0, |c| c.n.max(0) as u64);
+    let mut rescored = 0u64;
+    let mut round_ids = BTreeSet::new();
+    if old_mask != new_mask {
+        // Only answers equal to the old or the new key change correctness.
+        let affected = Affected::find_by_statement(Statement::from_sql_and_values(
+            backend,
+            "SELECT a.attempt_id AS attempt_id, a.choice_mask AS choice_mask, t.round_id AS round_id \
+             FROM answers a JOIN attempts t ON t.id = a.attempt_id \
+             WHERE a.question_version_id = $1 AND t.status <> $2 \
+             AND (a.choice_mask = $3 OR a.choice_mask = $4)",
+            [version.id.into(), "in_progress".into(), i16::from(old_mask).into(), i16::from(new_mask).into()],
+        ))
+        .all(&txn)
+        .await?;
+        let (gained, lost): (Vec<&Affected>, Vec<&Affected>) = affected
+            .iter()
+            .filter(|a| a.choice_mask != 0)
+            .partition(|a| a.choice_mask as u8 == new_mask);
+        for (group, sign) in [(gained, 1i32), (lost, -1i32)] {
+            for chunk in group.chunks(500) {
+                let ids: Vec<Uuid> = chunk.iter().map(|a| a.attempt_id).collect();
+                round_ids.extend(chunk.iter().map(|a| a.round_id));
+                let result = attempt::Entity::update_many()
+                    // Integers of our own, not input: safe to write into the expression.
+                    .col_expr(
+                        attempt::Column::Score,
+                        Expr::cust(format!("score + ({})", version.points * sign)),
+                    )
+                    .col_expr(
+                        attempt::Column::Correct,
+                        Expr::cust(format!("correct + ({sign})")),
+                    )
+                    .col_expr(
+                        attempt::Column::Perfect,
+                        Expr::cust(format!("(correct + ({sign}) = total)")),
+                    )
+                    .filter(attempt::Column::Id.is_in(ids))
+                    .exec(&txn)
+                    .await?;
+                rescored += result.rows_affected;
+            }
+        }
+    }
+    let rounds_touched = if round_ids.is_empty() {
+        Vec::new()
+    } else {
+        let mut numbers: Vec<i32> = round::Entity::find()
+            .filter(round::Column::Id.is_in(round_ids.into_iter().collect::<Vec<_>>()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|r| r.number)
+            .collect();
+        numbers.sort_unstable();
+        numbers
+    };
+    txn.commit().await?;
+    Ok(RegradeOutcome {
+        version_id: version.id,
+        version: version.version,
+        old_key: letters(old_mask, option_count),
+        new_key: letters(new_mask, option_count),
+        answered,
+        rescored,
+        rounds_touched,
+    })
+}
