@@ -66,7 +66,8 @@ export async function call(method, path, { body, file, query } = {}, retried = f
       return call(method, path, { body, file, query }, true);
     } catch { /* fall through with the first error */ }
   }
-  if (res.status === 401 && code === 'unauthorized' && lost) lost(err);
+  // After the caller's own error handling has run (a microtask), show the sign-in page.
+  if (res.status === 401 && code === 'unauthorized' && lost) setTimeout(() => lost(err), 0);
   throw err;
 }
 

@@ -63,7 +63,7 @@ const ctx = {
     if (page && page.canLeave && !page.canLeave() && !confirm(t('leave_unsaved'))) return;
     if (replace) history.replaceState(null, '', path);
     else history.pushState(null, '', path);
-    route(true);
+    route();
   },
   ready() {
     const h1 = main.querySelector('h1');
@@ -77,7 +77,7 @@ const ctx = {
   nav: false,
 };
 
-function route(force) {
+function route() {
   if (page && page.unmount) page.unmount();
   page = null;
   if (!first) window.scrollTo(0, 0);
@@ -99,7 +99,6 @@ function route(force) {
     return;
   }
   page = mod.mount(main, m.slice(1).map(dec), ctx) || {};
-  void force;
 }
 
 function signedIn(u) {

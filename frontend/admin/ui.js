@@ -94,6 +94,8 @@ export function showErrors(root, fields) {
     }
     out.push({ path, text, el, code });
   }
+  // In page order, so the summary reads top to bottom.
+  out.sort((a, b) => (a.el && b.el ? (a.el.compareDocumentPosition(b.el) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1) : a.el ? -1 : b.el ? 1 : 0));
   return out;
 }
 
@@ -106,10 +108,18 @@ export function errorSummary(id, errs, title) {
         : h('span', null, e.path, ': ', e.text)))));
 }
 
+const firstText = (el) => (el && el.childNodes[0] ? el.childNodes[0].textContent.trim() : '');
+
+/** "Đối tượng dự thi 1 › Mã": the field's label, after its group's when it sits in one. */
 function label(errEl, path) {
   const f = errEl.closest('.field, .row-err-host');
   const l = f && (f.querySelector(':scope > label, :scope > legend, :scope > .lbl-text') || f.querySelector('label'));
-  const s = l ? l.textContent.trim() : '';
+  const own = l ? firstText(l) || l.textContent.trim() : '';
+  const group = f && f.parentElement && f.parentElement.closest('fieldset');
+  let g = group ? firstText(group.querySelector(':scope > legend')) : '';
+  const idx = String(path).match(/\[(\d+)\]/);
+  if (g && idx && !/\d/.test(g)) g += ' ' + (Number(idx[1]) + 1);
+  const s = g && g !== own ? g + ' › ' + own : own;
   return s || path;
 }
 
@@ -239,6 +249,7 @@ export function importReport(rep, { real, file } = {}) {
   if (real && rep && rep.imported) summary = t('imp_done', { n: rep.imported });
   else if (real) summary = t('imp_nothing', { v: rep ? rep.valid : 0, i: rep ? rep.invalid : 0 });
   else summary = ok ? t('imp_dry_ok', { v: rep.valid }) : t('imp_dry_bad', { v: rep.valid, i: rep.invalid });
+  if (warns.length) summary += ' ' + t('imp_warns', { n: warns.length });
   return h('section', { class: 'box imp ' + (ok ? 'imp-ok' : 'imp-bad'), id: 'import_result', 'aria-labelledby': 'import_summary' },
     h('h3', { id: 'import_summary', tabindex: '-1', 'data-valid': rep ? rep.valid : 0, 'data-invalid': rep ? rep.invalid : 0, 'data-imported': rep ? rep.imported : 0 },
       file ? file + ': ' : '', summary),

@@ -20,6 +20,51 @@ use cuocthi_store::{AppContext, ManualClock, SharedRng};
 
 pub mod browser;
 
+/// The demo contest's bank as tests need it: which options are right.
+pub mod demo {
+    use std::collections::{BTreeSet, HashMap};
+
+    use serde_json::Value;
+
+    const DEMO_JSON: &str = include_str!("../../crates/server/demo/demo-contest.json");
+
+    /// The demo bank: question text → the texts of its right options.
+    pub fn demo_keys() -> HashMap<String, BTreeSet<String>> {
+        let demo: Value = serde_json::from_str(DEMO_JSON).expect("demo json");
+        let mut bank = HashMap::new();
+        for topic in demo["topics"].as_array().expect("topics") {
+            for q in topic["questions"].as_array().expect("questions") {
+                let options = q["options"].as_array().expect("options");
+                let right = q["answer"]
+                    .as_array()
+                    .expect("answer")
+                    .iter()
+                    .map(|a| {
+                        options[a.as_u64().expect("index") as usize]
+                            .as_str()
+                            .expect("option")
+                            .to_owned()
+                    })
+                    .collect();
+                bank.insert(q["text"].as_str().expect("text").to_owned(), right);
+            }
+        }
+        bank
+    }
+
+    /// The shown keys of the right options of a question of an attempt.
+    pub fn right_keys(bank: &HashMap<String, BTreeSet<String>>, question: &Value) -> Vec<String> {
+        let right = &bank[question["text"].as_str().expect("text")];
+        question["options"]
+            .as_array()
+            .expect("options")
+            .iter()
+            .filter(|o| right.contains(o["text"].as_str().expect("option text")))
+            .map(|o| o["key"].as_str().expect("key").to_owned())
+            .collect()
+    }
+}
+
 /// A response: status and JSON body (`Value::Null` when empty or not JSON).
 #[derive(Debug, Clone)]
 pub struct Reply {

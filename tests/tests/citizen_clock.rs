@@ -15,43 +15,7 @@ use cuocthi_store::entities::round;
 use cuocthi_tests::{test_epoch, Reply, TestApp};
 use sea_orm::EntityTrait;
 
-const DEMO_JSON: &str = include_str!("../../crates/server/demo/demo-contest.json");
-
-/// The demo bank: question text → the texts of its right options.
-fn demo_keys() -> HashMap<String, BTreeSet<String>> {
-    let demo: Value = serde_json::from_str(DEMO_JSON).expect("demo json");
-    let mut bank = HashMap::new();
-    for topic in demo["topics"].as_array().expect("topics") {
-        for q in topic["questions"].as_array().expect("questions") {
-            let options = q["options"].as_array().expect("options");
-            let right = q["answer"]
-                .as_array()
-                .expect("answer")
-                .iter()
-                .map(|a| {
-                    options[a.as_u64().expect("index") as usize]
-                        .as_str()
-                        .expect("option")
-                        .to_owned()
-                })
-                .collect();
-            bank.insert(q["text"].as_str().expect("text").to_owned(), right);
-        }
-    }
-    bank
-}
-
-/// The shown keys of the right options of a question of an attempt.
-fn right_keys(bank: &HashMap<String, BTreeSet<String>>, question: &Value) -> Vec<String> {
-    let right = &bank[question["text"].as_str().expect("text")];
-    question["options"]
-        .as_array()
-        .expect("options")
-        .iter()
-        .filter(|o| right.contains(o["text"].as_str().expect("option text")))
-        .map(|o| o["key"].as_str().expect("key").to_owned())
-        .collect()
-}
+use cuocthi_tests::demo::{demo_keys, right_keys};
 
 /// A shown key that is not right.
 fn wrong_key(bank: &HashMap<String, BTreeSet<String>>, question: &Value) -> String {

@@ -169,3 +169,20 @@ fn gift_and_aiken_are_not_sheets() {
         parse_questions(b"::a:: b {=c ~d}", Format::Gift, DEFAULT_MAX_FILE_BYTES).unwrap_err();
     assert_eq!(err.code(), "unsupported_format");
 }
+
+/// A title line above the headings does not hide the `;` delimiter; rows where only `Điểm`
+/// was filled down ahead of the questions are skipped.
+#[test]
+fn title_line_and_filled_down_points() {
+    let text = "DANH SÁCH CÂU HỎI, THI TÌM HIỂU PHÁP LUẬT\n\
+                \n\
+                Câu hỏi;Phương án A;Phương án B;Đáp án;Điểm\n\
+                Hỏi?;a;b;A;2\n\
+                ;;;;1\n\
+                ;;;;1\n\
+                Hỏi nữa?;c;d;b;1\n";
+    let parsed = questions(text.as_bytes());
+    assert_eq!(parsed.errors, vec![]);
+    let rows: Vec<(u32, i32)> = parsed.items.iter().map(|q| (q.row, q.points)).collect();
+    assert_eq!(rows, vec![(4, 2), (7, 1)]);
+}

@@ -75,6 +75,9 @@ fn by_content() {
     let units = "\u{feff}MA DON VI,Ten don vi,Khoi,So nguoi\r\nA,B,C,1\r\n";
     assert_eq!(detect_format(units.as_bytes(), None).unwrap(), Format::Csv);
 
+    let titled = "DANH SÁCH ĐƠN VỊ\n\nMã đơn vị;Tên đơn vị;Khối\nA;B;C\n";
+    assert_eq!(detect_format(titled.as_bytes(), None).unwrap(), Format::Csv);
+
     let gift = include_bytes!("fixtures/moodle/questions.gift.txt");
     assert_eq!(detect_format(gift, None).unwrap(), Format::Gift);
     let simple_gift = "Thủ đô của Việt Nam? {=Hà Nội ~Huế ~Đà Nẵng}\n";

@@ -9,6 +9,7 @@ use rust_embed::RustEmbed;
 #[derive(RustEmbed)]
 #[folder = "../../frontend"]
 #[exclude = "README.md"]
+#[exclude = "*/README.md"]
 struct Assets;
 
 /// Mounts the pages and assets.

@@ -2,7 +2,10 @@
 import { t } from '../i18n.js';
 import { h, clear, $, table, loading, errorBox, fmtAt, select, debounce } from '../ui.js';
 import { get } from '../api.js';
-import { fold, matches } from '../../util/fold.js';
+import { fold } from '../../util/fold.js';
+
+// Substring match of every query word (usernames and action codes contain dots).
+const matches = (hay, q) => q.split(' ').every((w) => hay.includes(w));
 
 const json = (v) => (v === undefined || v === null ? '' : JSON.stringify(v, null, 2));
 
@@ -19,6 +22,7 @@ export function mount(main, _args, ctx) {
   }
 
   function render() {
+    if (gone) return;
     ctx.title(t('nav_audit'));
     if (err && !rows) return clear(main, h('h1', null, t('nav_audit')), errorBox(err, load));
     clear(main,

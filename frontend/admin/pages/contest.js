@@ -2,7 +2,7 @@
 import { t, errText } from '../i18n.js';
 import {
   h, clear, $, field, checkField, input, select, showErrors, errorSummary, loading, errorBox,
-  confirmDlg, isoToLocal, localToIso, fmtUtc, fmtAt, localZone, contestHead, badge, say,
+  confirmDlg, isoToLocal, localToIso, fmtUtc, fmtAt, localZone, contestHead, badge, say, num,
 } from '../ui.js';
 import { get, post, patch, adm, rememberContest } from '../api.js';
 import { fold } from '../../util/fold.js';
@@ -115,6 +115,7 @@ function toBody(M, isNew) {
     },
   });
   if (isNew && !M.rounds.length) delete body.rounds; // the server's default: one round spanning the contest
+  if (isNew && !M.consent_text.trim()) delete body.consent_text; // the server's default text
   if (tmin * 60 + tsec <= 0 && !errs.time_limit_secs) errs.time_limit_secs = 'out_of_range';
   return { body, errs };
 }
@@ -224,8 +225,9 @@ export function mount(main, args, ctx) {
 
   // ---------- rendering ----------
   function render() {
+    if (gone) return;
+    if (err) { ctx.title(t('tab_settings')); return clear(main, h('h1', null, isNew ? t('new_contest') : t('tab_settings')), errorBox(err, load)); }
     ctx.title(isNew ? t('new_contest') : C.title);
-    if (err) return clear(main, h('h1', null, isNew ? t('new_contest') : t('tab_settings')), errorBox(err, load));
     const L = locked();
     const heading = isNew ? t('new_contest') : t('settings_of', { title: C.title });
     clear(main,
@@ -257,8 +259,8 @@ export function mount(main, args, ctx) {
 
   function secTexts() {
     return sec('sec_texts', t('sec_texts'), null,
-      field({ label: t('f_rules_md'), hint: t('h_rules_md'), path: 'rules_md', control: h('textarea', { id: 'f_rules_md', name: 'f_rules_md', rows: 12, class: 'mono', value: M.rules_md }) }),
-      field({ label: t('f_consent_text'), hint: t('h_consent_text'), path: 'consent_text', control: h('textarea', { id: 'f_consent_text', name: 'f_consent_text', rows: 6, maxlength: 5000, value: M.consent_text }) }));
+      field({ label: t('f_rules_md'), hint: t('h_rules_md'), path: 'rules_md', control: h('textarea', { id: 'f_rules_md', name: 'f_rules_md', rows: 12, value: M.rules_md }) }),
+      field({ label: t('f_consent_text'), hint: isNew ? t('h_consent_text') + ' ' + t('h_consent_new') : t('h_consent_text'), path: 'consent_text', control: h('textarea', { id: 'f_consent_text', name: 'f_consent_text', rows: 6, maxlength: 5000, value: M.consent_text }) }));
   }
 
   function secTime() {
@@ -339,11 +341,11 @@ export function mount(main, args, ctx) {
         h('legend', null, t('f_time_limit'), lockNote('time_limit_secs')),
         h('p', { class: 'hint', id: 'time_limit_hint' }, t('h_time_limit')),
         h('div', { class: 'inline' },
-          h('label', { class: 'sub', for: 'f_time_min' }, t('minutes')),
           input('f_time_min', { type: 'number', inputmode: 'numeric', min: 0, max: 1440, value: M.tmin, class: 'num-in', disabled: lockedField('time_limit_secs'), oninput: showSecs }),
-          h('label', { class: 'sub', for: 'f_time_sec' }, t('seconds')),
+          h('label', { class: 'sub', for: 'f_time_min' }, t('minutes')),
           input('f_time_sec', { type: 'number', inputmode: 'numeric', min: 0, max: 59, value: M.tsec, class: 'num-in', disabled: lockedField('time_limit_secs'), oninput: showSecs }),
-          h('output', { id: 'time_total', for: 'f_time_min f_time_sec' }, t('total_secs', { n: tl }))),
+          h('label', { class: 'sub', for: 'f_time_sec' }, t('seconds')),
+          h('output', { id: 'time_total', for: 'f_time_min f_time_sec' }, t('total_secs', { n: num(tl) }))),
         h('p', { class: 'err', 'data-err': 'time_limit_secs', id: 'err_time_limit_secs' })),
       checkField({ id: 'f_shuffle_options', label: [t('f_shuffle'), lockNote('shuffle_options')], hint: t('h_shuffle'), checked: M.shuffle, disabled: lockedField('shuffle_options'), path: 'shuffle_options' }),
       field({ label: [t('f_reveal'), lockNote('reveal')], hint: t('h_reveal'), path: 'reveal',
@@ -364,7 +366,7 @@ export function mount(main, args, ctx) {
 
   function showSecs() {
     const n = (Number($('#f_time_min').value) || 0) * 60 + (Number($('#f_time_sec').value) || 0);
-    $('#time_total').textContent = t('total_secs', { n });
+    $('#time_total').textContent = t('total_secs', { n: num(n) });
   }
 
   function secRegistration() {
@@ -422,11 +424,11 @@ export function mount(main, args, ctx) {
     const tiers = M.tiers.map((x, i) => h('fieldset', { class: 'rowbox row-err-host', 'data-tier': i, id: 'tier_row_' + i },
       h('legend', null, t('tier_n', { n: i + 1 }), x.name ? ': ' + x.name : ''),
       h('p', { class: 'err', 'data-err': `prizes.individual[${i}]`, id: 'err_tier_' + i }),
-      h('div', { class: 'grid3' },
-        field({ label: t('f_tier_code'), hint: t('h_tier_code'), path: `prizes.individual[${i}].tier`, control: input('tier_code_' + i, { value: x.tier, disabled: pz, class: 'mono', maxlength: 32, spellcheck: 'false', autocapitalize: 'none' }) }),
+      h('div', { class: 'qrow tierrow' },
+        field({ label: t('f_tier_code'), path: `prizes.individual[${i}].tier`, control: input('tier_code_' + i, { value: x.tier, disabled: pz, class: 'mono', maxlength: 32, spellcheck: 'false', autocapitalize: 'none' }) }),
         field({ label: t('f_tier_name'), path: `prizes.individual[${i}].name`, control: input('tier_name_' + i, { value: x.name, disabled: pz, maxlength: 100 }) }),
         field({ label: t('f_tier_count'), path: `prizes.individual[${i}].count`, control: input('tier_count_' + i, { type: 'number', min: 1, max: 10000, value: x.count, disabled: pz, class: 'num-in' }) }),
-        field({ label: t('f_tier_min'), hint: t('h_tier_min'), optional: true, path: `prizes.individual[${i}].min_score`, control: input('tier_min_' + i, { type: 'number', min: 0, value: x.min, disabled: pz, class: 'num-in' }) }),
+        field({ label: t('f_tier_min'), path: `prizes.individual[${i}].min_score`, control: input('tier_min_' + i, { type: 'number', min: 0, value: x.min, disabled: pz, class: 'num-in' }) }),
         field({ label: t('f_tier_kind'), path: `prizes.individual[${i}].kind`,
           control: select('tier_kind_' + i, [['ranked', t('kind_ranked')], ['lottery', t('kind_lottery')]], x.kind, { disabled: pz, onchange: () => redo(() => {}, '#tier_kind_' + i) }) }),
         x.kind === 'lottery' && field({ label: t('f_tier_eligible'), path: `prizes.individual[${i}].eligible`,
@@ -454,7 +456,7 @@ export function mount(main, args, ctx) {
             control: select('f_coll_rank_by', [['participation_rate', t('rb_participation_rate')], ['participants', t('rb_participants')]], M.coll_rank_by, { disabled: pz }) }),
           field({ label: t('f_coll_min_participants'), hint: t('h_coll_min_participants'), optional: true, path: 'prizes.collective.min_participants', control: input('f_coll_min_participants', { type: 'number', min: 0, value: M.coll_min_part, disabled: pz, class: 'num-in' }) })),
         checkField({ id: 'f_coll_per_block', label: t('f_coll_per_block'), hint: t('h_coll_per_block'), checked: M.coll_per_block, disabled: pz, path: 'prizes.collective.per_block' }),
-        field({ label: t('f_coll_min_rate'), hint: t('h_coll_min_rate'), optional: true, path: 'prizes.collective.min_rate', control: input('f_coll_min_rate', { type: 'number', min: 0, max: 100, step: 'any', value: M.coll_min_rate, disabled: pz, class: 'num-in' }), after: h('span', { class: 'unit' }, ' %') }),
+        field({ label: t('f_coll_min_rate'), hint: t('h_coll_min_rate'), optional: true, path: 'prizes.collective.min_rate', control: input('f_coll_min_rate', { type: 'number', min: 0, max: 100, step: 'any', value: M.coll_min_rate, disabled: pz, class: 'num-in inl' }), after: h('span', { class: 'unit' }, ' %') }),
         h('fieldset', { class: 'field sub-sec row-err-host', id: 'bands_group' },
           h('legend', null, t('f_rate_bands')),
           h('p', { class: 'hint' }, t('h_rate_bands')),
@@ -462,7 +464,7 @@ export function mount(main, args, ctx) {
           !M.bands.length && h('p', { class: 'muted', id: 'no_bands' }, t('no_bands')),
           h('div', { id: 'rate_bands' }, M.bands.map((b, i) => h('div', { class: 'qrow', 'data-row': i },
             field({ label: t('f_band_max'), hint: i === M.bands.length - 1 ? t('h_band_last') : null, optional: true, path: `prizes.collective.rate_bands[${i}].max_headcount`, control: input('band_max_' + i, { type: 'number', min: 1, value: b.max, disabled: pz, class: 'num-in' }) }),
-            field({ label: t('f_band_rate'), path: `prizes.collective.rate_bands[${i}].min_rate`, control: input('band_rate_' + i, { type: 'number', min: 0, max: 100, step: 'any', value: b.rate, disabled: pz, class: 'num-in' }), after: h('span', { class: 'unit' }, ' %') }),
+            field({ label: t('f_band_rate'), path: `prizes.collective.rate_bands[${i}].min_rate`, control: input('band_rate_' + i, { type: 'number', min: 0, max: 100, step: 'any', value: b.rate, disabled: pz, class: 'num-in inl' }), after: h('span', { class: 'unit' }, ' %') }),
             !pz && rowBtn('band_del_' + i, t('remove'), t('remove_row', { n: i + 1 }), () => redo(() => M.bands.splice(i, 1), '#add_band_btn'))))),
           !pz && h('button', { type: 'button', class: 'btn btn-2', id: 'add_band_btn', onclick: () => redo(() => M.bands.push({ max: '', rate: '' }), '#band_max_' + M.bands.length) }, t('add_band'))),
         checkField({ id: 'f_coll_require_individual', label: t('f_coll_require_individual'), hint: t('h_coll_require_individual'), checked: M.coll_req_ind, disabled: pz, path: 'prizes.collective.require_individual_prize' })));
@@ -486,7 +488,7 @@ export function mount(main, args, ctx) {
     if (Object.keys(errs).length) {
       formErrs = errs;
       placeErrors(errs, true);
-      say(st, t('fix_fields'), 'err');
+      say(st, t('not_saved_fix'), 'err');
       return;
     }
     let send = body;
@@ -502,6 +504,7 @@ export function mount(main, args, ctx) {
     try {
       const c = isNew ? await post('/admin/contests', send) : await patch(adm(slug), send);
       rememberContest(c);
+      if (gone) return;
       dirty = false;
       formErrs = null;
       if (isNew) {
@@ -515,13 +518,14 @@ export function mount(main, args, ctx) {
       say($('#save_status'), t('saved_at', { at: fmtAt(new Date().toISOString()) }), 'ok');
       $('#save_contest_btn').focus();
     } catch (ex) {
+      if (gone) return;
       btn.disabled = false;
       let fields = ex.fields;
       if (ex.code === 'slug_taken') fields = { slug: 'slug_taken' };
       if (fields) {
         formErrs = fields;
         placeErrors(fields, true);
-        say(st, ex.code === 'locked_field' ? t('e_locked_field') : t('fix_fields'), 'err');
+        say(st, ex.code === 'locked_field' ? t('e_locked_field') : t('not_saved_fix'), 'err');
       } else {
         say(st, errText(ex), 'err');
       }
@@ -544,11 +548,16 @@ export function mount(main, args, ctx) {
       read();
       const c = await post(adm(slug, `/rounds/${n}/close`));
       rememberContest(c);
+      if (gone) return;
       const keep = dirty ? M : null;
       C = c;
       M = fromContest(c);
       baseBody = toBody(M, false).body;
-      if (keep) { /* unsaved edits in other sections are kept */ Object.assign(M, { ...keep, rounds: M.rounds }); }
+      if (keep) {
+        // Unsaved edits are kept; rounds take the server's new state with the typed values.
+        const fresh = M.rounds;
+        M = { ...keep, rounds: fresh.map((r, i) => (keep.rounds[i] ? { ...r, seed: keep.rounds[i].seed, closes_at: keep.rounds[i].closes_at } : r)) };
+      }
       render();
       const msg = h('p', { class: 'box ok-box', role: 'status', id: 'round_closed_msg' }, t('round_closed', { n }));
       $('#sec_rounds').prepend(msg);

@@ -15,6 +15,7 @@ export function mount(main, _args, ctx) {
   }
 
   function render() {
+    if (gone) return;
     ctx.title(t('nav_contests'));
     if (err) return clear(main, h('h1', null, t('nav_contests')), errorBox(err, load));
     const base = (c) => '/admin/c/' + encodeURIComponent(c.slug);
@@ -22,13 +23,14 @@ export function mount(main, _args, ctx) {
       h('div', { class: 'page-head' },
         h('h1', null, t('nav_contests')),
         canEdit() && link('/admin/new', t('new_contest'), { class: 'btn', id: 'new_contest_btn' })),
+      !canEdit() && h('p', { class: 'box note', id: 'role_note' }, t('unit_manager_note', { u: ctx.user().unit_code || '—' })),
       list.length ? h('ul', { id: 'contest_list', class: 'cards adm-cards' }, list.map((c) => {
         const st = statusOf(c);
         return h('li', { class: 'card', 'data-slug': c.slug },
           h('h2', { class: 'card-title' }, link(base(c), c.title)),
           h('p', null, badge(st), ' ', !c.listed && h('span', { class: 'badge b-closed' }, t('unlisted')), ' ', h('code', { class: 'code' }, c.slug)),
           h('p', { class: 'muted' }, t('window', { a: fmtAt(c.opens_at), b: fmtAt(c.closes_at) })),
-          h('p', { class: 'card-links' },
+          !canEdit() ? h('p', { class: 'card-links' }, h('a', { href: '/c/' + encodeURIComponent(c.slug) }, t('public_page'))) : h('p', { class: 'card-links' },
             link(base(c), t('tab_settings')), ' · ',
             link(base(c) + '/units', t('tab_units')), ' · ',
             link(base(c) + '/questions', t('tab_questions')), ' · ',

@@ -14,7 +14,8 @@ export function mount(main, _args, ctx) {
       ctx.expired && h('p', { class: 'banner', id: 'session_expired', role: 'status' }, t('session_expired')),
       h('p', { class: 'hint' }, t('login_intro')),
       h('form', { id: 'login_form', novalidate: true, onsubmit: submit },
-        field({ label: t('f_username'), control: input('login_username', { autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', value: S.user }) }),
+        field({ label: t('f_username'), control: input('login_username', { autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', value: S.user,
+          oninput: () => { if (waitTimer) { clearTimeout(waitTimer); waitTimer = 0; $('#login_btn').disabled = false; } } }) }),
         field({ label: t('f_password'), control: input('login_password', { type: 'password', autocomplete: 'current-password', required: true }) }),
         h('p', { class: 'err form-err', id: 'login_error', role: 'alert' }),
         h('button', { type: 'submit', class: 'btn btn-big', id: 'login_btn' }, t('login_btn')))));
@@ -43,7 +44,7 @@ export function mount(main, _args, ctx) {
       if (ex.status === 429 && ex.retryAfter) {
         // Keep the button off until the server lets us try again (said once, not every second).
         err.textContent = t('e_login_locked', { n: ex.retryAfter });
-        waitTimer = setTimeout(() => { btn.disabled = false; }, ex.retryAfter * 1000);
+        waitTimer = setTimeout(() => { waitTimer = 0; btn.disabled = false; }, ex.retryAfter * 1000);
       } else {
         btn.disabled = false;
         err.textContent = ex.code === 'invalid_credentials' ? t('e_invalid_credentials') : errText(ex);

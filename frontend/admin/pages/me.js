@@ -17,6 +17,7 @@ export function mount(main, _args, ctx) {
   }
 
   function render() {
+    if (gone) return;
     const u = ctx.user();
     ctx.title(t('nav_me'));
     clear(main,
@@ -93,6 +94,7 @@ export function mount(main, _args, ctx) {
     try {
       fresh = await post('/auth/tokens', { name });
       tokens = await get('/auth/tokens');
+      if (gone) return;
       render();
       $('#new_token_value').focus();
     } catch (ex) {
@@ -115,6 +117,7 @@ export function mount(main, _args, ctx) {
       await del('/auth/tokens/' + encodeURIComponent(k.id));
       if (fresh && fresh.id === k.id) fresh = null;
       tokens = await get('/auth/tokens');
+      if (gone) return;
       render();
       say($('#token_status'), t('revoked', { x: k.name || k.id }), 'ok');
       $('#token_name').focus();

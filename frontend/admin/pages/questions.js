@@ -51,6 +51,7 @@ export function mount(main, [slug], ctx) {
 
   // ---------- page ----------
   function render() {
+    if (gone) return;
     const title = C ? C.title : slug;
     ctx.title(t('tab_questions') + ' – ' + title);
     if (err) return clear(main, contestHead(slug, 'questions', title), h('h1', null, t('questions_h')), errorBox(err, load));
@@ -117,14 +118,15 @@ export function mount(main, [slug], ctx) {
     let detail = null;
     if (id) {
       try { detail = await get(adm(slug, '/questions/' + encodeURIComponent(id))); } catch (e) { say($('#q_count'), errText(e), 'err'); return; }
+      if (gone) return;
     }
     const v = detail ? detail.current : null;
     E = {
       id, detail,
       model: v ? {
         text: v.text, options: v.options.map((o, i) => ({ text: o, key: v.key.includes(KEYS[i]) })), points: String(v.points),
-        explanation: v.explanation || '', difficulty: v.difficulty || '', topic: detail.topic.name, active: detail.active,
-      } : { text: '', options: [{ text: '', key: false }, { text: '', key: false }, { text: '', key: false }, { text: '', key: false }], points: '1', explanation: '', difficulty: '', topic: F.topic ? (topics.find((x) => x.code === F.topic) || {}).name || '' : '', active: true },
+        explanation: v.explanation || '', difficulty: v.difficulty || '', tags: (v.tags || []).join(', '), topic: detail.topic.name, active: detail.active,
+      } : { text: '', options: [{ text: '', key: false }, { text: '', key: false }, { text: '', key: false }, { text: '', key: false }], points: '1', explanation: '', difficulty: '', tags: '', topic: F.topic ? (topics.find((x) => x.code === F.topic) || {}).name || '' : '', active: true },
     };
     editorDirty = false;
     clear($('#editor_host'), editorSection());
@@ -140,6 +142,7 @@ export function mount(main, [slug], ctx) {
     m.points = $('#qe_points').value;
     m.explanation = $('#qe_explanation').value;
     m.difficulty = $('#qe_difficulty').value;
+    m.tags = $('#qe_tags').value;
     m.topic = $('#qe_topic').value;
     m.active = $('#qe_active').checked;
   }
@@ -174,6 +177,7 @@ export function mount(main, [slug], ctx) {
             after: h('datalist', { id: 'qe_topics_dl' }, topics.map((x) => h('option', { value: x.name }))) }),
           field({ label: t('qe_difficulty'), optional: true, path: 'difficulty', control: input('qe_difficulty', { value: m.difficulty, list: 'qe_diff_dl', maxlength: 32 }),
             after: h('datalist', { id: 'qe_diff_dl' }, [t('diff_easy'), t('diff_medium'), t('diff_hard')].map((x) => h('option', { value: x }))) })),
+        field({ label: t('qe_tags'), hint: t('h_qe_tags'), optional: true, path: 'tags', control: input('qe_tags', { value: m.tags }) }),
         field({ label: t('qe_explanation'), hint: t('h_qe_explanation'), optional: true, path: 'explanation', control: h('textarea', { id: 'qe_explanation', name: 'qe_explanation', rows: 2, value: m.explanation }) }),
         checkField({ id: 'qe_active', label: t('qe_active'), hint: t('h_qe_active'), checked: m.active, path: 'active' }),
         h('p', { class: 'err form-err', id: 'qe_error', role: 'alert' }),
@@ -215,7 +219,8 @@ export function mount(main, [slug], ctx) {
   function livePreview() {
     const m = E.model;
     const key = m.options.map((o, i) => (o.key ? KEYS[i] : null)).filter(Boolean);
-    showPreview({ text: m.text, options: m.options.map((o) => o.text), key, multiple: key.length > 1 }, E.id ? t('preview_editing') : t('preview_new'), false);
+    const label = !E.id ? t('preview_new') : editorDirty ? t('preview_editing') : t('preview_version', { v: E.detail.current.version });
+    showPreview({ text: m.text, options: m.options.map((o) => o.text), key, multiple: key.length > 1 }, label, false);
   }
 
   function closeEditor() {
@@ -237,10 +242,15 @@ export function mount(main, [slug], ctx) {
     if (!/^\d+$/.test(m.points.trim())) errs.points = 'invalid';
     const placed = showErrors(form, errs);
     $('#qe_error').textContent = '';
-    if (placed.length) { focusFirst(form); return; }
+    if (placed.length) {
+      const empty = errs.text ? null : m.options.findIndex((o) => !o.text.trim());
+      if (empty != null && empty >= 0) $('#qe_opt_' + empty).focus(); else focusFirst(form);
+      return;
+    }
     const body = {
       text: m.text, options: m.options.map((o) => o.text), key: m.options.map((o, i) => (o.key ? KEYS[i] : null)).filter(Boolean),
       points: Number(m.points), explanation: m.explanation, difficulty: m.difficulty, active: m.active,
+      tags: m.tags.split(',').map((x) => x.trim()).filter(Boolean),
     };
     if (m.topic.trim()) body.topic = m.topic.trim();
     busy = true;
@@ -252,6 +262,7 @@ export function mount(main, [slug], ctx) {
       const wasNew = !E.id;
       topics = await get(adm(slug, '/topics')).catch(() => topics);
       await fetchList();
+      if (gone) return;
       editorDirty = false;
       render();
       await openEditor(q.id);
@@ -312,7 +323,13 @@ export function mount(main, [slug], ctx) {
     let step = 'choose', chosen = null, outcome = null, failure = null;
     const vOf = () => d.versions.find((x) => x.version === ver) || d.current;
     const dlg = h('dialog', { id: 'regrade_dialog', class: 'dlg dlg-wide', 'aria-labelledby': 'rg_h' });
-    const finish = () => { if (dlg.open) dlg.close(); dlg.remove(); if (back && back.isConnected) back.focus(); };
+    const finish = () => {
+      if (dlg.open) dlg.close();
+      dlg.remove();
+      // The table may have been redrawn meanwhile: go back to this question's button then.
+      const to = back && back.isConnected ? back : $(`tr[data-id="${CSS.escape(id)}"] [data-action=regrade]`) || $('#q_search');
+      if (to) to.focus();
+    };
     dlg.addEventListener('cancel', (e) => { if (step === 'sending') e.preventDefault(); else { e.preventDefault(); finish(); } });
 
     function draw() {
@@ -392,6 +409,7 @@ export function mount(main, [slug], ctx) {
         draw();
         $('#regrade_result').focus();
         await fetchList();
+        if (gone) return;
         refreshTable();
         clear($('#regrade_outcome_host'), h('p', { class: 'box ok-box', id: 'regrade_outcome', role: 'status' },
           t('rg_summary_line', { v: outcome.version, a: letters(outcome.old_key), b: letters(outcome.new_key), n: outcome.answered, m: outcome.rescored })));
@@ -418,7 +436,7 @@ export function mount(main, [slug], ctx) {
     return h('section', { class: 'box', id: 'questions_import', 'aria-labelledby': 'qimp_h' },
       h('h2', { id: 'qimp_h' }, t('q_import_h')),
       h('p', { class: 'hint' }, t('q_import_intro')),
-      h('p', { class: 'hint' }, t('q_import_cols'), ' ', h('code', { class: 'code' }, 'STT, Chủ đề, Câu hỏi, Phương án A … Phương án F, Đáp án, Điểm, Giải thích, Mức độ')),
+      h('p', { class: 'hint' }, t('q_import_cols'), ' ', h('span', { class: 'cols' }, 'STT, Chủ đề, Câu hỏi, Phương án A … Phương án F, Đáp án, Điểm, Giải thích, Mức độ')),
       h('p', { class: 'dl-links' },
         h('a', { href: base + '/template.xlsx', id: 'template_link', download: 'mau-cau-hoi.xlsx' }, t('dl_template')), ' · ',
         h('a', { href: base + '/export.xlsx', id: 'export_xlsx_link', download: slug + '-cau-hoi.xlsx' }, t('dl_export_xlsx')), ' · ',
@@ -454,6 +472,7 @@ export function mount(main, [slug], ctx) {
       else say(st, errText(ex), 'err');
     }
     busy = false;
+    if (gone) return;
     $('#questions_dry_run_btn').disabled = false;
     if (!rep) { $('#questions_import_btn').disabled = !checked; return; }
     report = rep; reportReal = !dry; reportFile = file.name;
@@ -464,6 +483,7 @@ export function mount(main, [slug], ctx) {
       fileInput.value = '';
       topics = await get(adm(slug, '/topics')).catch(() => topics);
       await fetchList();
+      if (gone) return;
       render();
     } else {
       clear($('#questions_report_host'), importReport(report, { real: reportReal, file: reportFile }));

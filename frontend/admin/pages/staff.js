@@ -1,6 +1,6 @@
 // /admin/staff: staff accounts (admins only): list, create, disable/enable, reset password.
 import { t, errText, roleName } from '../i18n.js';
-import { h, clear, $, field, input, select, table, showErrors, loading, errorBox, confirmDlg, say, fmtAt } from '../ui.js';
+import { h, clear, $, field, input, select, table, showErrors, loading, errorBox, confirmDlg, say, fmtAt, link } from '../ui.js';
 import { get, post, patch } from '../api.js';
 
 const ROLES = ['admin', 'organizer', 'unit_manager'];
@@ -23,6 +23,7 @@ export function mount(main, _args, ctx) {
   }
 
   function render() {
+    if (gone) return;
     ctx.title(t('nav_staff'));
     if (err && !list) return clear(main, h('h1', null, t('nav_staff')), errorBox(err, load));
     const me = ctx.user().username;
@@ -42,7 +43,8 @@ export function mount(main, _args, ctx) {
             h('td', null, fmtAt(s.created_at)),
             h('td', { class: 'acts' },
               s.username !== me && h('button', { type: 'button', class: 'btn btn-2 btn-sm' + (s.active ? ' btn-danger-2' : ''), 'data-action': 'toggle', 'aria-label': t(s.active ? 'disable_x' : 'enable_x', { x: s.username }), onclick: () => toggle(s) }, s.active ? t('disable') : t('enable')),
-              h('button', { type: 'button', class: 'btn btn-2 btn-sm', 'data-action': 'reset', 'aria-label': t('reset_pw_x', { x: s.username }), onclick: () => resetPw(s) }, t('reset_pw'))))))),
+              s.username === me ? link('/admin/me', t('change_own_pw'), { class: 'btn btn-2 btn-sm', id: 'own_pw_link' })
+                : h('button', { type: 'button', class: 'btn btn-2 btn-sm', 'data-action': 'reset', 'aria-label': t('reset_pw_x', { x: s.username }), onclick: () => resetPw(s) }, t('reset_pw'))))))),
       h('section', { class: 'box', 'aria-labelledby': 'staff_new_h' },
         h('h2', { id: 'staff_new_h' }, t('staff_new')),
         h('form', { id: 'staff_form', novalidate: true, onsubmit: create },
@@ -83,6 +85,7 @@ export function mount(main, _args, ctx) {
     try {
       await post('/admin/staff', body);
       list = await get('/admin/staff');
+      if (gone) return;
       render();
       say($('#staff_create_status'), t('staff_created', { x: body.username, p: body.password }), 'ok');
       $('#staff_username').focus();
@@ -100,6 +103,7 @@ export function mount(main, _args, ctx) {
     try {
       await patch('/admin/staff/' + encodeURIComponent(s.username), { active: !s.active });
       list = await get('/admin/staff');
+      if (gone) return;
       render();
       say($('#staff_status'), t(s.active ? 'disabled_x' : 'enabled_x', { x: s.username }), 'ok');
       const b = $(`tr[data-username="${CSS.escape(s.username)}"] [data-action=toggle]`);

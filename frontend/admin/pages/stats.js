@@ -30,6 +30,7 @@ export function mount(main, [slug], ctx) {
   }
 
   function render() {
+    if (gone) return;
     const title = C ? C.title : slug;
     ctx.title(t('tab_stats') + ' – ' + title);
     if (err) return clear(main, contestHead(slug, 'stats', title), h('h1', null, t('stats_h')), errorBox(err, load));
@@ -62,6 +63,7 @@ export function mount(main, [slug], ctx) {
     let list = rows.slice().sort(SORTS[sortKey] || SORTS.correct_rate);
     if (desc) list.reverse();
     if (only) list = list.filter(needsReview);
+    if (!list.length) return h('p', { class: 'box', id: 'no_flagged' }, t('no_flagged'));
     const qbase = '/admin/c/' + encodeURIComponent(slug) + '/questions?edit=';
     return table('item_stats', t('stats_h'), [t('q_text'), t('q_version'), t('st_drawn'), t('st_rate'), t('st_disc'), t('st_review')],
       list.map((s) => {

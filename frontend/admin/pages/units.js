@@ -33,6 +33,7 @@ export function mount(main, [slug], ctx) {
   }
 
   function render() {
+    if (gone) return;
     const title = C ? C.title : slug;
     ctx.title(t('tab_units') + ' – ' + title);
     if (err && !units) return clear(main, contestHead(slug, 'units', title), h('h1', null, t('units_h')), errorBox(err, load));
@@ -60,6 +61,7 @@ export function mount(main, [slug], ctx) {
         h('input', { id: 'units_search', type: 'search', value: q, autocomplete: 'off', 'aria-controls': 'units_table', 'aria-describedby': 'units_shown',
           oninput: (e) => { q = e.target.value; refreshTable(); } }),
         h('p', { class: 'hint', id: 'units_shown', role: 'status' }, t('units_shown', { n: rows.length, t: units.length }))),
+      h('p', { id: 'units_status', role: 'status', class: 'save-status' }),
       h('div', { id: 'units_table_host' }, unitTable(rows)));
   }
 
@@ -130,6 +132,7 @@ export function mount(main, [slug], ctx) {
       else await post(adm(slug, '/units'), { code, ...body });
       editing = null;
       units = await get(adm(slug, '/units'));
+      if (gone) return;
       render();
       say($('#unit_status'), wasEditing ? t('unit_saved', { x: name }) : t('unit_added', { x: name }), 'ok');
       $('#unit_code').focus();
@@ -153,7 +156,7 @@ export function mount(main, [slug], ctx) {
       units = units.filter((x) => x.code !== u.code);
       if (editing === u.code) editing = null;
       render();
-      say($('#units_shown'), t('unit_deleted', { x: u.name }), 'ok');
+      say($('#units_status'), t('unit_deleted', { x: u.name }), 'ok');
       $('#units_search').focus();
     } catch (ex) {
       const msg = ex.code === 'unit_in_use' ? t('e_unit_in_use', { x: u.name }) : errText(ex);
@@ -166,7 +169,7 @@ export function mount(main, [slug], ctx) {
     return h('section', { class: 'box', 'aria-labelledby': 'units_import_h', id: 'units_import' },
       h('h2', { id: 'units_import_h' }, t('units_import_h')),
       h('p', { class: 'hint' }, t('units_import_intro')),
-      h('p', { class: 'hint' }, t('units_import_cols'), ' ', h('code', { class: 'code' }, 'Mã đơn vị, Tên đơn vị, Khối, Số người')),
+      h('p', { class: 'hint' }, t('units_import_cols'), ' ', h('span', { class: 'cols' }, 'Mã đơn vị, Tên đơn vị, Khối, Số người')),
       h('div', { class: 'field' },
         h('label', { for: 'units_file' }, t('choose_file')),
         fileInput),
@@ -195,6 +198,7 @@ export function mount(main, [slug], ctx) {
       else { say(st, errText(ex), 'err'); }
     }
     busy = false;
+    if (gone) return;
     $('#units_dry_run_btn').disabled = false;
     if (!rep) { $('#units_import_btn').disabled = !checked; return; }
     report = rep; reportReal = !dry; reportFile = file.name;

@@ -17,7 +17,7 @@ use cuocthi_store::staff::{audit, authenticate, AuditEntry, StaffAuth};
 use cuocthi_store::{ApiError, AppContext, Snapshots};
 
 use super::regrade::{regrade, RegradeOutcome};
-use super::service::{self, QuestionDto, QuestionInput, TopicDto};
+use super::service::{self, BankQuestionDto, QuestionInput, TopicDto};
 use super::stats::{item_stats, ItemStats};
 use crate::import::{aiken, gift, sheet, FileError, Format, Parsed, ParsedQuestion};
 use crate::report::{file_error, respond, ImportReport, ReportWarning};
@@ -82,7 +82,7 @@ pub struct QuestionQuery {
 /// The bank: current versions, filtered.
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/questions", tag = "organizer",
     params(("slug" = String, Path, description = "The contest's slug"), QuestionQuery),
-    responses((status = 200, description = "Questions", body = Vec<QuestionDto>),
+    responses((status = 200, description = "Questions", body = Vec<BankQuestionDto>),
               (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
               (status = 403, description = "Wrong role", body = cuocthi_store::api::ErrorBody),
               (status = 404, description = "No such contest", body = cuocthi_store::api::ErrorBody)))]
@@ -111,7 +111,7 @@ pub async fn list_questions(
 #[utoipa::path(post, path = "/api/v1/admin/contests/{slug}/questions", tag = "organizer", request_body = QuestionInput,
     params(("slug" = String, Path, description = "The contest's slug"),
            ("X-CSRF-Token" = Option<String>, Header, description = "Required with a session cookie")),
-    responses((status = 201, description = "Created", body = QuestionDto),
+    responses((status = 201, description = "Created", body = BankQuestionDto),
               (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
               (status = 403, description = "Wrong role or csrf_required", body = cuocthi_store::api::ErrorBody),
               (status = 404, description = "No such contest", body = cuocthi_store::api::ErrorBody),
@@ -171,7 +171,7 @@ pub async fn create_question(
 /// One question with every version.
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/questions/{id}", tag = "organizer",
     params(("slug" = String, Path, description = "The contest's slug"), ("id" = Uuid, Path, description = "The question")),
-    responses((status = 200, description = "The question", body = QuestionDto),
+    responses((status = 200, description = "The question", body = BankQuestionDto),
               (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
               (status = 403, description = "Wrong role", body = cuocthi_store::api::ErrorBody),
               (status = 404, description = "No such contest or question", body = cuocthi_store::api::ErrorBody)))]
@@ -193,7 +193,7 @@ pub async fn get_question(
 #[utoipa::path(patch, path = "/api/v1/admin/contests/{slug}/questions/{id}", tag = "organizer", request_body = QuestionInput,
     params(("slug" = String, Path, description = "The contest's slug"), ("id" = Uuid, Path, description = "The question"),
            ("X-CSRF-Token" = Option<String>, Header, description = "Required with a session cookie")),
-    responses((status = 200, description = "Changed", body = QuestionDto),
+    responses((status = 200, description = "Changed", body = BankQuestionDto),
               (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
               (status = 403, description = "Wrong role or csrf_required", body = cuocthi_store::api::ErrorBody),
               (status = 404, description = "No such contest or question", body = cuocthi_store::api::ErrorBody),
@@ -457,13 +457,13 @@ pub async fn template(
 async fn export_rows(
     ctx: &AppContext,
     slug: &str,
-) -> Result<(contest::Model, Vec<QuestionDto>), ApiError> {
+) -> Result<(contest::Model, Vec<BankQuestionDto>), ApiError> {
     let contest = contest_of(&ctx.db, slug).await?;
     let list = service::list(&ctx.db, contest.id, None, None, None).await?;
     Ok((contest, list))
 }
 
-fn key_indices(dto: &QuestionDto) -> Vec<u8> {
+fn key_indices(dto: &BankQuestionDto) -> Vec<u8> {
     service::as_parsed(dto).key
 }
 

@@ -370,7 +370,7 @@ impl From<&question_version::Model> for VersionDto {
 
 /// A question with its current version (and, in detail, every version).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct QuestionDto {
+pub struct BankQuestionDto {
     /// Id.
     pub id: Uuid,
     /// Topic.
@@ -405,7 +405,7 @@ pub async fn list(
     topic_filter: Option<&str>,
     active: Option<bool>,
     search: Option<&str>,
-) -> Result<Vec<QuestionDto>, ApiError> {
+) -> Result<Vec<BankQuestionDto>, ApiError> {
     let statement = Statement::from_sql_and_values(
         db.get_database_backend(),
         "SELECT q.id AS id, q.active AS active, t.code AS topic_code, t.name AS topic_name, \
@@ -447,7 +447,7 @@ pub async fn list(
                 continue;
             }
         }
-        out.push(QuestionDto {
+        out.push(BankQuestionDto {
             id: r.id,
             topic: TopicDto {
                 code: r.topic_code.clone(),
@@ -470,7 +470,7 @@ pub async fn detail(
     db: &impl ConnectionTrait,
     contest_id: Uuid,
     id: Uuid,
-) -> Result<QuestionDto, ApiError> {
+) -> Result<BankQuestionDto, ApiError> {
     let q = question::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -498,7 +498,7 @@ pub async fn detail(
         .into_iter()
         .map(|d| d.id)
         .collect();
-    Ok(QuestionDto {
+    Ok(BankQuestionDto {
         id,
         topic: TopicDto {
             code: t.code,
@@ -512,7 +512,7 @@ pub async fn detail(
 }
 
 /// The current version's content as a parsed question (for edits over it).
-pub fn as_parsed(dto: &QuestionDto) -> ParsedQuestion {
+pub fn as_parsed(dto: &BankQuestionDto) -> ParsedQuestion {
     ParsedQuestion {
         row: 0,
         topic: Some(dto.topic.code.clone()),
@@ -536,7 +536,7 @@ pub fn as_parsed(dto: &QuestionDto) -> ParsedQuestion {
 pub async fn change(
     db: &(impl ConnectionTrait + TransactionTrait),
     contest_id: Uuid,
-    current: &QuestionDto,
+    current: &BankQuestionDto,
     next: &ParsedQuestion,
     active: Option<bool>,
     now_ms: i64,

@@ -42,7 +42,7 @@ pub struct LoginResponse {
 
 /// The current staff member.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MeResponse {
+pub struct StaffMeResponse {
     /// Username.
     pub username: String,
     /// Role.
@@ -134,7 +134,7 @@ pub async fn logout(req: HttpRequest, ctx: Ctx) -> Result<HttpResponse, ApiError
 /// The signed-in staff member.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "staff",
     responses(
-        (status = 200, description = "The staff member", body = MeResponse),
+        (status = 200, description = "The staff member", body = StaffMeResponse),
         (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
     ))]
 #[get("/api/v1/auth/me")]
@@ -142,7 +142,7 @@ pub async fn me(req: HttpRequest, ctx: Ctx) -> Result<HttpResponse, ApiError> {
     let staff = authenticate(&req, &ctx.db, ctx.now_ms()).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(MeResponse {
+        .json(StaffMeResponse {
             username: staff.username,
             role: staff.role,
             unit_code: staff.unit_code,

@@ -126,14 +126,24 @@ pub(crate) fn find_layout<F: Copy + PartialEq>(
     }
 }
 
-/// The CSV delimiter of a heading line: whichever of `,`, `;` and tab splits it into the
-/// most known headings (questions or units), then whichever occurs most; `,` by default.
-pub(crate) fn sniff_delimiter(line: &str) -> u8 {
+/// The CSV delimiter: whichever of `,`, `;` and tab splits one of the first non-empty lines
+/// (the heading may sit below a title line) into the most known headings (questions or
+/// units), then whichever occurs most in the first line; `,` by default.
+pub(crate) fn sniff_delimiter(text: &str) -> u8 {
+    let mut lines = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(HEADING_WINDOW);
+    let first = lines.next().unwrap_or("");
     let mut best = (b',', 0usize, 0usize);
     for delimiter in [b',', b';', b'\t'] {
         let ch = char::from(delimiter);
-        let occurrences = line.matches(ch).count();
-        let known = known_headings(line, ch);
+        let occurrences = first.matches(ch).count();
+        let known = std::iter::once(first)
+            .chain(lines.clone())
+            .map(|line| known_headings(line, ch))
+            .max()
+            .unwrap_or(0);
         if (known, occurrences) > (best.1, best.2) {
             best = (delimiter, known, occurrences);
         }

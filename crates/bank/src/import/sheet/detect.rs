@@ -2,6 +2,7 @@
 
 use super::super::{FileError, Format};
 use super::columns::known_headings;
+use super::grid::HEADING_WINDOW;
 use super::text::{decode_lossy, looks_binary};
 
 /// Bytes of content looked at.
@@ -105,12 +106,17 @@ fn sniff(bytes: &[u8]) -> Result<Format, FileError> {
     if looks_binary(&text) {
         return Err(super::text::binary_junk());
     }
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    if !first_line.trim_start().starts_with("//")
-        && [',', ';', '\t']
-            .iter()
-            .any(|d| known_headings(first_line, *d) >= 2)
-    {
+    let heading_line = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(HEADING_WINDOW)
+        .take_while(|l| !l.trim_start().starts_with("//") && !l.trim_start().starts_with("::"))
+        .any(|line| {
+            [',', ';', '\t']
+                .iter()
+                .any(|d| known_headings(line, *d) >= 2)
+        });
+    if heading_line {
         return Ok(Format::Csv);
     }
     if looks_like_gift(&text) {

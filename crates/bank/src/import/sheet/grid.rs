@@ -176,7 +176,8 @@ impl<'a> Builder<'a> {
 
 fn unreadable_xlsx(detail: impl std::fmt::Display) -> FileError {
     FileError::Unreadable(format!(
-        "Không đọc được tệp Excel (.xlsx): tệp bị hỏng hoặc không phải định dạng .xlsx ({detail})."
+        "Không đọc được tệp Excel (.xlsx): tệp bị hỏng hoặc không phải định dạng .xlsx (chi \
+         tiết: {detail})."
     ))
 }
 
@@ -315,8 +316,7 @@ fn format_datetime(dt: &calamine::ExcelDateTime) -> String {
 /// line breaks); a quote elsewhere is literal; an unterminated quote runs to the end.
 fn read_csv(bytes: &[u8], builder: &mut Builder<'_>) -> Result<(), FileError> {
     let text = text::decode(bytes)?;
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let delimiter = char::from(super::columns::sniff_delimiter(first_line));
+    let delimiter = char::from(super::columns::sniff_delimiter(&text));
     let mut row: u32 = 1;
     let mut col: usize = 0;
     let mut field = String::new();

@@ -90,9 +90,9 @@ pub struct SheetQuestion {
 /// (`application/octet-stream`, `text/plain`, `application/vnd.ms-excel` as browsers send for
 /// `.csv`, `.txt`) falls back to the content.
 ///
-/// By content: `PK\x03\x04` is `.xlsx`; text (UTF-8, UTF-16 with BOM, or Windows-1258) whose
-/// first non-empty line holds at least two template headings separated by `,`, `;` or tab is
-/// CSV; text with GIFT answer blocks (`{=…}`, `{~…}`, `{T}`), `::title::` or `$CATEGORY:` is
+/// By content: `PK\x03\x04` is `.xlsx`; text (UTF-8, UTF-16 with BOM, or Windows-1258) with
+/// a line among its first ten non-empty ones holding at least two template headings (questions
+/// or units) separated by `,`, `;` or tab is CSV (unless a GIFT comment or title comes first); text with GIFT answer blocks (`{=…}`, `{~…}`, `{T}`), `::title::` or `$CATEGORY:` is
 /// GIFT; text with an `ANSWER:` line is Aiken.
 ///
 /// Always [`FileError::UnsupportedFormat`], whatever was declared, for an old binary `.xls` or
@@ -116,8 +116,8 @@ pub fn detect_format(bytes: &[u8], declared: Option<&str>) -> Result<Format, Fil
 ///   `Phương án B`, `Đáp án`, all named in the message) or with one of them twice;
 /// - [`FileError::UnsupportedFormat`] for a `format` other than `Xlsx` or `Csv`.
 ///
-/// Otherwise every non-empty row (empty rows, and rows where only `STT` or unknown columns are
-/// filled, are skipped) gives either one [`ParsedQuestion`] or one or more [`RowError`]s, in
+/// Otherwise every non-empty row (empty rows, and rows where only `STT`, `Điểm` or unknown
+/// columns are filled, as when a column is filled down ahead of the questions, are skipped) gives either one [`ParsedQuestion`] or one or more [`RowError`]s, in
 /// row order and, within a row, in template column order. Codes: `required` (`Câu hỏi`,
 /// `Đáp án`), `too_long` (a cell over [`MAX_CELL_CHARS`] after normalising), `cell_error`
 /// (the cell holds an Excel error such as `#REF!`), `option_gap` (an empty option before a

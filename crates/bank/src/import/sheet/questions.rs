@@ -114,7 +114,13 @@ pub(crate) fn parse(grid: &Grid) -> Result<Parsed<ParsedQuestion>, FileError> {
         let question = reader.question();
         match question {
             Some(q) if reader.errors.is_empty() => parsed.items.push(q),
-            _ => parsed.errors.append(&mut reader.errors),
+            _ => {
+                if reader.errors.is_empty() {
+                    // Not expected: every rejection records its reason. Never drop silently.
+                    reader.error(Col::Text.heading(), "invalid_row", "dòng không hợp lệ.");
+                }
+                parsed.errors.append(&mut reader.errors);
+            }
         }
     }
     Ok(parsed)
@@ -223,8 +229,10 @@ impl<F: Copy + PartialEq> RowReader<'_, F> {
 }
 
 impl RowReader<'_, Col> {
+    /// Empty but for `STT` and `Điểm`, which organizers often fill down the whole column
+    /// ahead of the questions.
     fn is_blank(&self) -> bool {
-        self.blank_except(|f| f == Col::Stt)
+        self.blank_except(|f| matches!(f, Col::Stt | Col::Points))
     }
 
     fn text(&mut self, col: Col) -> Value {

@@ -82,7 +82,13 @@ pub(crate) fn parse(grid: &Grid) -> Result<Parsed<ParsedUnit>, FileError> {
         let unit = unit(&mut reader, &mut seen);
         match unit {
             Some(u) if reader.errors.is_empty() => parsed.items.push(u),
-            _ => parsed.errors.append(&mut reader.errors),
+            _ => {
+                if reader.errors.is_empty() {
+                    // Not expected: every rejection records its reason. Never drop silently.
+                    reader.error(Col::Code.heading(), "invalid_row", "dòng không hợp lệ.");
+                }
+                parsed.errors.append(&mut reader.errors);
+            }
         }
     }
     Ok(parsed)

@@ -1,0 +1,3 @@
+//! Benchmarks and load generation for cuocthi. See `loadtest/README.md`.
+
+pub mod dataset;
