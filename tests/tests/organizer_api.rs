@@ -637,3 +637,168 @@ async fn hostile_or_unknown_files_get_a_clear_4xx() {
         "all or nothing"
     );
 }
+
+#[tokio::test]
+async fn statistics_count_finished_attempts_per_unit_with_zeros() {
+    let app = TestApp::empty().await;
+    let org = organizer(&app).await;
+    let mut body = contest_body("st");
+    body["topic_quotas"] = json!([]);
+    app.staff_call(&org, Method::POST, "/api/v1/admin/contests", Some(body))
+        .await;
+    app.staff_upload(
+        &org,
+        "/api/v1/admin/contests/st/units/import",
+        UNITS_CSV.as_bytes().to_vec(),
+        "text/csv",
+    )
+    .await;
+    app.staff_upload(
+        &org,
+        "/api/v1/admin/contests/st/questions/import",
+        bank_csv().into_bytes(),
+        "text/csv",
+    )
+    .await;
+    let units = app.get("/api/v1/contests/st/units").await;
+    let p01 = units
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == "P01")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Two people of P01: one perfect attempt, one attempt with nothing right; one still running.
+    let mut tokens = Vec::new();
+    for (phone, prefix) in [
+        ("0911111111", "Đúng"),
+        ("0922222222", "Sai"),
+        ("0933333333", ""),
+    ] {
+        let reg = app.register_raw("st", json!({"full_name": "Phạm Thị D", "phone": phone, "birth_year": 1992, "unit_id": p01, "consent": true, "category": "citizen"})).await;
+        let token = reg.body["token"].as_str().unwrap().to_owned();
+        let attempt = app.start("st", &token).await;
+        let id = attempt.body["attempt_id"].as_str().unwrap().to_owned();
+        if !prefix.is_empty() {
+            for q in attempt.body["questions"].as_array().unwrap() {
+                let option = q["options"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|o| o["text"].as_str().unwrap().starts_with(prefix))
+                    .unwrap();
+                app.save(
+                    &id,
+                    &token,
+                    q["position"].as_i64().unwrap(),
+                    &[option["key"].as_str().unwrap()],
+                )
+                .await;
+            }
+            app.submit(&id, &token, json!({"prediction": 3})).await;
+        }
+        tokens.push(token);
+    }
+    let summary = app
+        .staff_call(&org, Method::GET, "/api/v1/admin/contests/st/stats", None)
+        .await;
+    assert_eq!(summary.status, 200, "{summary:?}");
+    let expected = json!({
+        "participants": 2, "attempts": 2, "perfect_participants": 1, "perfect_attempts": 1,
+        "units_participating": 1, "units_total": 3, "score_distribution": [1, 0, 0, 0, 1], "in_progress": 1
+    });
+    assert_eq!(summary.body, expected);
+    assert_eq!(
+        app.staff_call(
+            &org,
+            Method::GET,
+            "/api/v1/admin/contests/st/stats?round=1",
+            None
+        )
+        .await
+        .body,
+        expected
+    );
+    let per_unit = app
+        .staff_call(
+            &org,
+            Method::GET,
+            "/api/v1/admin/contests/st/stats/units?format=json",
+            None,
+        )
+        .await;
+    let rows = per_unit.body.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "every unit, zeros included");
+    let p01_row = rows.iter().find(|r| r["unit_code"] == "P01").unwrap();
+    assert_eq!(p01_row["participants"], 2);
+    assert_eq!(p01_row["perfect_attempts"], 1);
+    assert_eq!(p01_row["participation_rate"].as_f64().unwrap(), 2.0 / 120.0);
+    let p02_row = rows.iter().find(|r| r["unit_code"] == "P02").unwrap();
+    assert_eq!(
+        (
+            p02_row["participants"].clone(),
+            p02_row["participation_rate"].clone()
+        ),
+        (json!(0), Value::Null)
+    );
+
+    let csv = app
+        .http
+        .get(format!(
+            "{}/api/v1/admin/contests/st/stats/units?format=csv",
+            app.base
+        ))
+        .header("Cookie", &org.cookie)
+        .send()
+        .await
+        .unwrap();
+    let bytes = csv.bytes().await.unwrap();
+    assert!(bytes.starts_with("\u{feff}Mã đơn vị".as_bytes()));
+    let xlsx = app
+        .http
+        .get(format!(
+            "{}/api/v1/admin/contests/st/stats/units?format=xlsx",
+            app.base
+        ))
+        .header("Cookie", &org.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+
+    let manager = app.staff("manager2", Role::UnitManager, Some("P02")).await;
+    let own = app
+        .staff_call(
+            &manager,
+            Method::GET,
+            "/api/v1/admin/contests/st/stats/units",
+            None,
+        )
+        .await;
+    let codes: Vec<&str> = own
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unit_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["P02"]);
+    let own_summary = app
+        .staff_call(
+            &manager,
+            Method::GET,
+            "/api/v1/admin/contests/st/stats",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            own_summary.body["participants"].clone(),
+            own_summary.body["units_total"].clone()
+        ),
+        (json!(0), json!(1))
+    );
+}

@@ -12,6 +12,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(crate::health::HealthApi::openapi());
     doc.merge(crate::staff::StaffApi::openapi());
     doc.merge(cuocthi_bank::ContentApi::openapi());
+    doc.merge(cuocthi_leaderboard::StatsApi::openapi());
     doc.info.title = "cuocthi API".into();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     doc.info.description = Some(

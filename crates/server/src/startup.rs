@@ -90,6 +90,7 @@ impl Application {
                 .configure(cuocthi_attempts::configure)
                 .configure(crate::staff::configure)
                 .configure(cuocthi_bank::configure)
+                .configure(cuocthi_leaderboard::configure)
                 .configure(crate::openapi::configure)
                 .configure(crate::frontend::configure)
                 .default_service(web::to(crate::http::not_found))
