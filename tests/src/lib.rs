@@ -159,7 +159,16 @@ impl TestApp {
         Self::spawn(false).await
     }
 
+    /// A server with the demo contest and rate limits on (as in production).
+    pub async fn with_demo_and_limits() -> Self {
+        Self::spawn_with(true, true).await
+    }
+
     async fn spawn(demo: bool) -> Self {
+        Self::spawn_with(demo, false).await
+    }
+
+    async fn spawn_with(demo: bool, rate_limit: bool) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let database_url = match std::env::var("TEST_DATABASE_URL") {
             Ok(url) => fresh_postgres(&url).await,
@@ -176,7 +185,7 @@ impl TestApp {
             } else {
                 DemoMode::Never
             },
-            rate_limit: false,
+            rate_limit,
             db_pool: 8,
             sweep_every: std::time::Duration::from_secs(3600),
             workers: Some(2),

@@ -1064,7 +1064,10 @@ async fn after_the_round_closes_a_finished_attempt_shows_its_correct_keys() {
     let (token, reply) = started(&app, "0912345678").await;
     let id = attempt_id(&reply);
     app.submit(&id, &token, prediction()).await;
+    // Keys wait for the round's close plus the grace, while late saves may still count.
     app.advance(Duration::days(30));
+    assert_no_keys(&app.attempt(&id, &token).await);
+    app.advance(Duration::seconds(15));
     let after = app.attempt(&id, &token).await;
     assert_eq!(after.status, StatusCode::OK, "{after:?}");
     for q in questions(&after) {

@@ -29,10 +29,27 @@ pub async fn list(
         .order_by_asc(contest::Column::OpensAt)
         .all(db)
         .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut rounds: std::collections::HashMap<Uuid, Vec<cuocthi_store::snapshot::RoundView>> =
+        std::collections::HashMap::new();
+    for r in cuocthi_store::entities::round::Entity::find()
+        .filter(cuocthi_store::entities::round::Column::ContestId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        rounds.entry(r.contest_id).or_default().push(r.into());
+    }
     let mut summaries: Vec<(u8, ContestSummary)> = rows
         .into_iter()
         .map(|row| {
-            let phase = Phase::of(now, from_ms(row.opens_at), from_ms(row.closes_at));
+            let mut phase = Phase::of(now, from_ms(row.opens_at), from_ms(row.closes_at));
+            // Closed also once every round has closed, early or not.
+            let all_closed = rounds.get(&row.id).is_some_and(|rs| {
+                !rs.is_empty() && rs.iter().all(|r| r.phase(now) == Phase::Closed)
+            });
+            if phase == Phase::Open && all_closed {
+                phase = Phase::Closed;
+            }
             let order = match phase {
                 Phase::Open => 0,
                 Phase::Upcoming => 1,

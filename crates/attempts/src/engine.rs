@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -36,6 +36,22 @@ pub fn parse_draw(row: &attempt::Model) -> Result<Vec<DrawnQuestion>, ApiError> 
         .map_err(|e| ApiError::internal(format!("attempt {} has an unreadable draw: {e}", row.id)))
 }
 
+/// The contest's rounds as stored now, with their effective closing times.
+async fn current_rounds(
+    db: &impl ConnectionTrait,
+    contest_id: Uuid,
+) -> Result<Vec<cuocthi_store::snapshot::RoundView>, DbErr> {
+    use sea_orm::QueryOrder;
+    Ok(cuocthi_store::entities::round::Entity::find()
+        .filter(cuocthi_store::entities::round::Column::ContestId.eq(contest_id))
+        .order_by_asc(cuocthi_store::entities::round::Column::Number)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(cuocthi_store::snapshot::RoundView::from)
+        .collect())
+}
+
 /// Starts an attempt, or returns the one in progress. `Ok((attempt, created))`.
 pub async fn start(
     db: &(impl ConnectionTrait + TransactionTrait),
@@ -45,16 +61,14 @@ pub async fn start(
     participant_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(attempt::Model, bool), ApiError> {
-    let round = contest
-        .rounds
+    // The rounds' times come from the database, not this node's snapshot: a round closed
+    // early on another node a moment ago must refuse starts here too.
+    let rounds = current_rounds(db, contest.row.id).await?;
+    let round = rounds
         .iter()
         .find(|r| r.phase(now) == Phase::Open)
         .ok_or_else(|| {
-            if contest
-                .rounds
-                .iter()
-                .any(|r| r.phase(now) == Phase::Upcoming)
-            {
+            if rounds.iter().any(|r| r.phase(now) == Phase::Upcoming) {
                 ApiError::conflict("round_not_open", "the round has not opened yet")
             } else {
                 ApiError::gone("round_closed", "the round has closed")
@@ -220,8 +234,15 @@ pub async fn finish(
         .map(|a| (a.position, a.choice_mask))
         .collect();
     let version_ids: Vec<Uuid> = draw.iter().map(|d| d.version_id).collect();
-    let versions: HashMap<Uuid, question_version::Model> = question_version::Entity::find()
-        .filter(question_version::Column::Id.is_in(version_ids))
+    let mut versions_query =
+        question_version::Entity::find().filter(question_version::Column::Id.is_in(version_ids));
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // A regrade holds the version row while it changes the key and rescores finished
+        // attempts; reading the key under a share lock makes this finish wait for it and
+        // score with the new key, instead of being missed by it. (SQLite serialises writers.)
+        versions_query = versions_query.lock_shared();
+    }
+    let versions: HashMap<Uuid, question_version::Model> = versions_query
         .all(&txn)
         .await?
         .into_iter()
@@ -344,7 +365,9 @@ pub async fn view(
         .collect();
     let finished = row.status != AttemptStatus::InProgress.as_str();
     let round = contest.round(row.round_id);
-    let round_closed = round.is_some_and(|r| r.phase(now) == Phase::Closed);
+    // Keys wait until no save of the round can still count: its close plus the grace.
+    let grace = chrono::Duration::seconds(i64::from(contest.grace_secs()));
+    let round_closed = round.is_some_and(|r| now >= r.closes_at + grace);
     let reveal = contest.reveal.allows(finished, round_closed);
     let mut questions = Vec::with_capacity(draw.len());
     let mut saved = BTreeMap::new();

@@ -32,9 +32,12 @@ pub async fn sweep_once(ctx: &AppContext, snapshots: &Snapshots) -> Result<usize
         let Some(contest) = snapshots.by_id(&ctx.db, row.contest_id).await? else {
             continue;
         };
-        let after = close_if_overdue(&ctx.db, &contest, row, now).await?;
-        if after.status == AttemptStatus::Expired.as_str() {
-            closed += 1;
+        let id = row.id;
+        // One attempt that cannot be closed must not stop the others.
+        match close_if_overdue(&ctx.db, &contest, row, now).await {
+            Ok(after) if after.status == AttemptStatus::Expired.as_str() => closed += 1,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(attempt = %id, %error, "could not expire an attempt"),
         }
     }
     Ok(closed)

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
-use cuocthi_store::{ApiError, AppContext};
+use cuocthi_store::{ratelimit, ApiError, AppContext};
 
 use crate::auth::{authenticate, ParticipantAuth, TokenCache};
 use crate::dto::{
@@ -108,10 +108,12 @@ pub async fn list_units(
         (status = 409, description = "identity_mismatch", body = cuocthi_store::api::ErrorBody),
         (status = 413, description = "payload_too_large", body = cuocthi_store::api::ErrorBody),
         (status = 422, description = "consent_required or field errors", body = cuocthi_store::api::ErrorBody),
+        (status = 429, description = "rate_limited, see Retry-After", body = cuocthi_store::api::ErrorBody),
     )
 )]
 #[post("/api/v1/contests/{slug}/participants")]
 pub async fn register(
+    req: HttpRequest,
     ctx: Ctx,
     snapshots: Snaps,
     slug: web::Path<String>,
@@ -119,8 +121,33 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let contest = contest_by_slug(&ctx, &snapshots, &slug).await?;
     let now = ctx.clock.now();
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    ratelimit::hit(
+        &ctx,
+        &format!("register:{address}"),
+        ratelimit::REGISTRATION_PER_ADDRESS,
+    )
+    .await?;
     let registration = participants::parse_registration(&body, &contest, now)?;
-    let registered = participants::register(&ctx.db, &contest, registration, now).await?;
+    // Wrong PINs are counted per phone, so nobody can try them all.
+    let pin_key = format!("pin:{}:{}", contest.row.id, registration.phone().as_str());
+    if ratelimit::exceeded(&ctx, &pin_key, ratelimit::PIN_FAILURES).await {
+        return Err(ApiError::too_many_requests(
+            ratelimit::PIN_FAILURES.window.as_secs() as u32,
+        ));
+    }
+    let registered = match participants::register(&ctx.db, &contest, registration, now).await {
+        Ok(registered) => registered,
+        Err(error) => {
+            if error.code() == "pin_mismatch" {
+                ratelimit::fail(&ctx, &pin_key, ratelimit::PIN_FAILURES).await;
+            }
+            return Err(error);
+        }
+    };
     let mut response = if registered.created {
         HttpResponse::Created()
     } else {
@@ -184,6 +211,7 @@ pub async fn me(
         (status = 404, description = "No such contest", body = cuocthi_store::api::ErrorBody),
         (status = 409, description = "no_attempts_left, round_not_open", body = cuocthi_store::api::ErrorBody),
         (status = 410, description = "round_closed", body = cuocthi_store::api::ErrorBody),
+        (status = 429, description = "rate_limited, see Retry-After", body = cuocthi_store::api::ErrorBody),
     )
 )]
 #[post("/api/v1/contests/{slug}/attempts")]
@@ -196,6 +224,12 @@ pub async fn start_attempt(
 ) -> Result<HttpResponse, ApiError> {
     let contest = contest_by_slug(&ctx, &snapshots, &slug).await?;
     let auth = participant_of_contest(&req, &ctx, &tokens, &contest).await?;
+    ratelimit::hit(
+        &ctx,
+        &format!("start:{}", auth.participant_id),
+        ratelimit::STARTS_PER_PARTICIPANT,
+    )
+    .await?;
     let now = ctx.clock.now();
     let (row, created) = engine::start(
         &ctx.db,
@@ -341,12 +375,19 @@ pub async fn submit_attempt(
     snapshots: Snaps,
     tokens: Tokens,
     id: web::Path<Uuid>,
-    body: Option<web::Json<SubmitRequest>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (contest, row) = own_attempt(&req, &ctx, &snapshots, &tokens, *id).await?;
-    let prediction = match &body {
-        Some(body) => parse_prediction(&body.prediction)?,
-        None => None,
+    // An empty body is a submission without a prediction; anything else must be JSON.
+    let prediction = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        if body.len() > ctx.settings.json_limit {
+            return Err(ApiError::payload_too_large(ctx.settings.json_limit));
+        }
+        let parsed: SubmitRequest = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("malformed_body", e.to_string()))?;
+        parse_prediction(&parsed.prediction)?
     };
     let row = engine::submit(&ctx.db, &contest, row, prediction, ctx.clock.now()).await?;
     let left = engine::attempts_left(&ctx.db, &contest, &row).await?;

@@ -34,6 +34,13 @@ pub struct Registration {
     pin: Option<Pin>,
 }
 
+impl Registration {
+    /// The normalised phone.
+    pub fn phone(&self) -> &Phone {
+        &self.phone
+    }
+}
+
 /// Longest accepted address, in characters.
 const MAX_ADDRESS_CHARS: usize = 500;
 
@@ -255,8 +262,13 @@ async fn recognise(
     registration: &Registration,
     now: DateTime<Utc>,
 ) -> Result<Registered, ApiError> {
+    let national_id_agrees = match (&existing.national_id, &registration.national_id) {
+        (Some(stored), Some(given)) => stored == given.as_str(),
+        _ => true,
+    };
     let same_person = existing.name_key == registration.name.match_key()
-        && existing.birth_year == registration.birth_year.value();
+        && existing.birth_year == registration.birth_year.value()
+        && national_id_agrees;
     if !same_person {
         return Err(ApiError::conflict(
             "identity_mismatch",

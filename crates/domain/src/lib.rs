@@ -3,9 +3,12 @@
 //! Everything here is deterministic given its inputs, so the same code serves the server, the
 //! tests and the `verify` tool. Time arrives as a parameter and randomness as a `&mut impl Rng`.
 
+pub mod allocation;
+pub mod collective;
 pub mod draw;
 pub mod identity;
 pub mod prizes;
+pub mod ranking;
 pub mod scoring;
 pub mod settings;
 pub mod timing;

@@ -97,7 +97,9 @@ impl Application {
         })
         .listen(listener)
         .context("listening")?
-        .shutdown_timeout(30);
+        .shutdown_timeout(30)
+        // Signals are handled in `run_until_stopped`, so that Ctrl-C is as graceful as SIGTERM.
+        .disable_signals();
         if let Some(workers) = config.workers {
             server = server.workers(workers.max(1));
         }
@@ -140,9 +142,40 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C; in-flight requests finish (up to 30 s) before it
     /// returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stopper = tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("stopping: finishing in-flight requests");
+            handle.stop(true).await;
+        });
         let result = self.server.await;
+        stopper.abort();
         self.sweeper.abort();
         tracing::info!("cuocthi stopped");
         result
+    }
+}
+
+/// Waits for SIGTERM or Ctrl-C (SIGINT).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
     }
 }

@@ -175,26 +175,17 @@ impl Cache for RedisCache {
     }
 
     async fn incr(&self, key: &str, ttl: Duration) -> Option<i64> {
-        let mut pipe = redis::pipe();
         let key = self.key(key);
-        pipe.atomic()
-            .cmd("INCR")
-            .arg(&key)
-            .cmd("PEXPIRE")
-            .arg(&key)
-            .arg(ttl.as_millis().max(1) as u64)
-            .arg("NX")
-            .ignore();
-        let mut connection = self.connection.clone();
-        match tokio::time::timeout(self.timeout, pipe.query_async::<(i64,)>(&mut connection)).await
-        {
-            Ok(Ok((value,))) => Some(value),
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "redis INCR failed");
-                None
-            }
-            Err(_) => None,
+        let mut command = redis::cmd("INCR");
+        command.arg(&key);
+        let value: i64 = self.run(command).await?;
+        if value == 1 {
+            // The first hit of a window sets its expiry (works on every Redis version).
+            let mut expire = redis::cmd("PEXPIRE");
+            expire.arg(&key).arg(ttl.as_millis().max(1) as u64);
+            let _: Option<i64> = self.run(expire).await;
         }
+        Some(value)
     }
 
     fn kind(&self) -> &'static str {

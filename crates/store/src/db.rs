@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use cuocthi_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+};
 
 /// Opens a pool on `url`. SQLite files are created when missing and opened in WAL mode with
 /// full synchronisation (an acknowledged write survives a crash of the process or the
@@ -16,7 +18,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .max_connections(max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(3))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|opts| {
@@ -34,7 +36,26 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
 }
 
 /// Runs every pending migration. Returns whether the database was new (had no migrations).
+/// On PostgreSQL the migrations run in one transaction holding an advisory lock, so that two
+/// nodes starting together migrate once, one after the other.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        let txn = db
+            .begin()
+            .await
+            .context("beginning the migration transaction")?;
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7242026001)")
+            .await
+            .context("taking the migration lock")?;
+        let applied = Migrator::get_applied_migrations(&txn)
+            .await
+            .context("reading applied migrations")?;
+        Migrator::up(&txn, None)
+            .await
+            .context("running migrations")?;
+        txn.commit().await.context("committing the migrations")?;
+        return Ok(applied.is_empty());
+    }
     let applied = Migrator::get_applied_migrations(db)
         .await
         .context("reading applied migrations")?;

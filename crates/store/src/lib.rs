@@ -9,6 +9,7 @@ pub mod context;
 pub mod db;
 pub mod entities;
 pub mod random;
+pub mod ratelimit;
 pub mod snapshot;
 pub mod staff;
 pub mod time;

@@ -65,6 +65,20 @@ impl Phase {
     }
 }
 
+impl From<round::Model> for RoundView {
+    fn from(r: round::Model) -> Self {
+        Self {
+            id: r.id,
+            number: r.number,
+            opens_at: from_ms(r.opens_at),
+            closes_at: from_ms(
+                r.closed_early_at
+                    .map_or(r.closes_at, |c| c.min(r.closes_at)),
+            ),
+        }
+    }
+}
+
 impl RoundView {
     /// The round's phase at `now`.
     pub fn phase(&self, now: DateTime<Utc>) -> Phase {
@@ -105,9 +119,16 @@ impl ContestView {
         self.rounds.iter().find(|r| r.id == id)
     }
 
-    /// The contest's phase at `now`.
+    /// The contest's phase at `now`: closed also once every round has closed (early or not).
     pub fn phase(&self, now: DateTime<Utc>) -> Phase {
-        Phase::of(now, from_ms(self.row.opens_at), from_ms(self.row.closes_at))
+        let phase = Phase::of(now, from_ms(self.row.opens_at), from_ms(self.row.closes_at));
+        let all_rounds_closed =
+            !self.rounds.is_empty() && self.rounds.iter().all(|r| r.phase(now) == Phase::Closed);
+        if phase == Phase::Open && all_rounds_closed {
+            Phase::Closed
+        } else {
+            phase
+        }
     }
 
     /// Grace after the deadline, in seconds.

@@ -228,13 +228,37 @@ pub async fn audit(db: &impl ConnectionTrait, now_ms: i64, entry: AuditEntry) ->
         actor: Set(entry.actor),
         action: Set(entry.action),
         contest_id: Set(entry.contest_id),
-        subject: Set(entry.subject),
+        // The column holds 200 characters; a longer subject is cut rather than refused.
+        subject: Set(entry.subject.map(|s| s.chars().take(200).collect())),
         before: Set(entry.before.map(|v| v.to_string())),
         after: Set(entry.after.map(|v| v.to_string())),
     })
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// `%XX` sequences decoded (invalid ones kept as they are).
+fn percent_decode(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    let hex = |b: u8| (b as char).to_digit(16);
+    while let Some(&b) = bytes.get(i) {
+        let high = bytes.get(i + 1).copied().and_then(hex);
+        let low = bytes.get(i + 2).copied().and_then(hex);
+        match (b, high, low) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The role rules that hold for whole path families, checked before any body is read: staff
@@ -268,7 +292,9 @@ pub async fn gate(
     actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
     actix_web::Error,
 > {
-    let path = req.path();
+    // The router matches the percent-decoded path, so the gate decides on it too.
+    let decoded = percent_decode(req.path());
+    let path = decoded.as_str();
     let guarded = (path.starts_with("/api/v1/admin/")
         || path == "/api/v1/admin"
         || path.starts_with("/api/v1/auth/"))
@@ -277,9 +303,15 @@ pub async fn gate(
         let context = req
             .app_data::<actix_web::web::Data<crate::AppContext>>()
             .cloned();
-        if let Some(ctx) = context {
+        let Some(ctx) = context else {
+            // No context means a misconfigured app: refuse rather than let a staff call through.
+            let error = ApiError::internal("staff gate without context");
+            let response = actix_web::ResponseError::error_response(&error);
+            return Ok(req.into_response(response).map_into_right_body());
+        };
+        {
             let checked = match authenticate(req.request(), &ctx.db, ctx.now_ms()).await {
-                Ok(staff) => path_policy(&staff, req.method(), req.path()).map(|()| staff),
+                Ok(staff) => path_policy(&staff, req.method(), path).map(|()| staff),
                 Err(error) => Err(error),
             };
             match checked {

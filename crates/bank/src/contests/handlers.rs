@@ -183,7 +183,17 @@ pub async fn update_contest(
     }
     let next = apply(&body, current.clone()).map_err(invalid)?;
     if service::is_locked(&rounds, now) {
-        let locked = locked_changes(&current, &next);
+        let now_ms = ctx.now_ms();
+        let closed: Vec<i32> = rounds
+            .iter()
+            .filter(|r| {
+                r.closed_early_at
+                    .map_or(r.closes_at, |c| c.min(r.closes_at))
+                    <= now_ms
+            })
+            .map(|r| r.number)
+            .collect();
+        let locked = locked_changes(&current, &next, &closed);
         if !locked.is_empty() {
             let fields = locked
                 .into_iter()

@@ -586,8 +586,14 @@ pub fn apply(input: &ContestInput, mut draft: ContestDraft) -> Result<ContestDra
 
 /// The fields `next` changes that may not change once a round has opened. Safe changes are
 /// texts (title, rules, consent, organizer, listing), later closing times, and a draw-seed
-/// commitment set where none was.
-pub fn locked_changes(current: &ContestDraft, next: &ContestDraft) -> Vec<&'static str> {
+/// commitment set where none was — but a round that has already closed (its number in
+/// `closed_rounds`) changes not at all: it cannot be reopened, nor its seed committed after
+/// the fact.
+pub fn locked_changes(
+    current: &ContestDraft,
+    next: &ContestDraft,
+    closed_rounds: &[i32],
+) -> Vec<&'static str> {
     let mut locked = Vec::new();
     if current.slug != next.slug {
         locked.push("slug");
@@ -623,10 +629,12 @@ pub fn locked_changes(current: &ContestDraft, next: &ContestDraft) -> Vec<&'stat
     );
     let rounds_ok = current.rounds.len() == next.rounds.len()
         && current.rounds.iter().zip(&next.rounds).all(|(a, b)| {
+            let closed = closed_rounds.contains(&a.number);
             a.number == b.number
                 && a.opens_at == b.opens_at
-                && b.closes_at >= a.closes_at
-                && (a.draw_seed_sha256 == b.draw_seed_sha256 || a.draw_seed_sha256.is_none())
+                && (b.closes_at == a.closes_at || (!closed && b.closes_at > a.closes_at))
+                && (a.draw_seed_sha256 == b.draw_seed_sha256
+                    || (!closed && a.draw_seed_sha256.is_none()))
         });
     if !rounds_ok {
         locked.push("rounds");
@@ -725,6 +733,17 @@ mod tests {
     }
 
     #[test]
+    fn a_closed_round_is_neither_reopened_nor_committed_after_the_fact() {
+        let current = base();
+        let input: ContestInput = serde_json::from_value(serde_json::json!({"rounds": [
+            {"number": 1, "opens_at": "2026-12-01T00:00:00Z", "closes_at": "2026-12-31T00:00:00Z", "draw_seed_sha256": "b".repeat(64)}
+        ]})).unwrap();
+        let next = apply(&input, current.clone()).unwrap();
+        assert!(locked_changes(&current, &next, &[]).is_empty());
+        assert_eq!(locked_changes(&current, &next, &[1]), vec!["rounds"]);
+    }
+
+    #[test]
     fn once_open_only_texts_and_later_closing_may_change() {
         let current = base();
         let safe: ContestInput = serde_json::from_value(serde_json::json!({"title": "Mới", "closes_at": "2027-01-05T00:00:00Z", "rounds": [
@@ -732,9 +751,9 @@ mod tests {
         ]})).unwrap();
         let next = apply(&safe, current.clone()).unwrap();
         assert!(
-            locked_changes(&current, &next).is_empty(),
+            locked_changes(&current, &next, &[]).is_empty(),
             "{:?}",
-            locked_changes(&current, &next)
+            locked_changes(&current, &next, &[])
         );
         let unsafe_change: ContestInput = serde_json::from_value(
             serde_json::json!({"max_attempts": 5, "closes_at": "2026-12-20T00:00:00Z"}),
@@ -742,7 +761,7 @@ mod tests {
         .unwrap();
         let next = apply(&unsafe_change, current.clone()).unwrap();
         assert_eq!(
-            locked_changes(&current, &next),
+            locked_changes(&current, &next, &[]),
             vec!["closes_at", "max_attempts", "rounds"]
         );
     }

@@ -133,23 +133,12 @@ pub async fn create_question(
         &txn,
         contest.id,
         std::slice::from_ref(&parsed),
+        body.active.unwrap_or(true),
         ctx.now_ms(),
     )
     .await?;
     txn.commit().await?;
     let id = *ids.first().ok_or_else(|| ApiError::internal("no id"))?;
-    if body.active == Some(false) {
-        let dto = service::detail(&ctx.db, contest.id, id).await?;
-        service::change(
-            &ctx.db,
-            contest.id,
-            &dto,
-            &parsed,
-            Some(false),
-            ctx.now_ms(),
-        )
-        .await?;
-    }
     snapshots.invalidate(contest.id);
     let dto = service::detail(&ctx.db, contest.id, id).await?;
     audit(
@@ -372,10 +361,17 @@ pub async fn import_questions(
     let format =
         sheet::detect_format(&upload.bytes, upload.declared.as_deref()).map_err(file_error)?;
     let bytes = upload.bytes;
-    let parsed = web::block(move || parse_file(&bytes, format, limit))
+    let mut parsed = web::block(move || parse_file(&bytes, format, limit))
         .await
         .map_err(ApiError::internal)?
         .map_err(file_error)?;
+    let too_long = service::storage_problems(&parsed.items);
+    if !too_long.is_empty() {
+        let bad: HashSet<u32> = too_long.iter().map(|e| e.row).collect();
+        parsed.items.retain(|q| !bad.contains(&q.row));
+        parsed.errors.extend(too_long);
+        parsed.errors.sort_by_key(|e| e.row);
+    }
     let dry_run = query.dry_run.unwrap_or(false);
     let mut report = ImportReport::new(parsed.items.len(), parsed.errors.clone(), dry_run);
     let mut known = service::existing_text_keys(&ctx.db, contest.id).await?;
@@ -401,7 +397,8 @@ pub async fn import_questions(
     }
     if !dry_run && parsed.errors.is_empty() && !parsed.items.is_empty() {
         let txn = ctx.db.begin().await?;
-        let ids = service::insert_questions(&txn, contest.id, &parsed.items, ctx.now_ms()).await?;
+        let ids =
+            service::insert_questions(&txn, contest.id, &parsed.items, true, ctx.now_ms()).await?;
         txn.commit().await?;
         known.clear();
         report.imported = ids.len();

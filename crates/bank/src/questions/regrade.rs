@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use cuocthi_store::entities::{attempt, question_version, round};
+use cuocthi_store::entities::{question_version, round};
 use cuocthi_store::ApiError;
 
 /// What a regrade did.
@@ -36,9 +36,7 @@ pub struct RegradeOutcome {
 }
 
 #[derive(FromQueryResult)]
-struct Affected {
-    attempt_id: Uuid,
-    choice_mask: i16,
+struct Touched {
     round_id: Uuid,
 }
 
@@ -66,7 +64,7 @@ pub async fn regrade(
         .unwrap_or(0);
     let backend = db.get_database_backend();
     let txn = db.begin().await?;
-    question_version::Entity::update_many()
+    let claimed = question_version::Entity::update_many()
         .col_expr(
             question_version::Column::KeyMask,
             Expr::value(i32::from(new_mask)),
@@ -76,8 +74,18 @@ pub async fn regrade(
             Expr::value(new_mask.count_ones() > 1),
         )
         .filter(question_version::Column::Id.eq(version.id))
+        // Only from the key this regrade was computed against: a second regrade racing this
+        // one finds nothing to change instead of applying its delta twice.
+        .filter(question_version::Column::KeyMask.eq(i32::from(old_mask)))
         .exec(&txn)
         .await?;
+    if claimed.rows_affected == 0 {
+        txn.rollback().await?;
+        return Err(ApiError::conflict(
+            "stale_key",
+            "the key changed meanwhile (another regrade?); reload and try again",
+        ));
+    }
     let answered = Count::find_by_statement(Statement::from_sql_and_values(
         backend,
         "SELECT COUNT(*) AS n FROM answers a JOIN attempts t ON t.id = a.attempt_id \
@@ -90,45 +98,30 @@ pub async fn regrade(
     let mut rescored = 0u64;
     let mut round_ids = BTreeSet::new();
     if old_mask != new_mask {
-        // Only answers equal to the old or the new key change correctness.
-        let affected = Affected::find_by_statement(Statement::from_sql_and_values(
+        // Only answers equal to the old or the new key change correctness: +1 for the new key,
+        // −1 for the old. One set-based statement (UPDATE ... FROM, on PostgreSQL and SQLite
+        // ≥ 3.33), so a quarter of a million attempts are rescored in one pass.
+        let touched = Touched::find_by_statement(Statement::from_sql_and_values(
             backend,
-            "SELECT a.attempt_id AS attempt_id, a.choice_mask AS choice_mask, t.round_id AS round_id \
-             FROM answers a JOIN attempts t ON t.id = a.attempt_id \
-             WHERE a.question_version_id = $1 AND t.status <> $2 \
-             AND (a.choice_mask = $3 OR a.choice_mask = $4)",
-            [version.id.into(), "in_progress".into(), i16::from(old_mask).into(), i16::from(new_mask).into()],
+            "UPDATE attempts SET score = score + d.delta * $1, correct = correct + d.delta, \
+             perfect = (correct + d.delta = total) \
+             FROM (SELECT attempt_id, CASE WHEN choice_mask = $2 THEN 1 ELSE -1 END AS delta \
+                   FROM answers WHERE question_version_id = $3 \
+                   AND (choice_mask = $2 OR choice_mask = $4)) AS d \
+             WHERE attempts.id = d.attempt_id AND attempts.status <> $5 \
+             RETURNING round_id",
+            [
+                version.points.into(),
+                i16::from(new_mask).into(),
+                version.id.into(),
+                i16::from(old_mask).into(),
+                "in_progress".into(),
+            ],
         ))
         .all(&txn)
         .await?;
-        let (gained, lost): (Vec<&Affected>, Vec<&Affected>) = affected
-            .iter()
-            .filter(|a| a.choice_mask != 0)
-            .partition(|a| a.choice_mask as u8 == new_mask);
-        for (group, sign) in [(gained, 1i32), (lost, -1i32)] {
-            for chunk in group.chunks(500) {
-                let ids: Vec<Uuid> = chunk.iter().map(|a| a.attempt_id).collect();
-                round_ids.extend(chunk.iter().map(|a| a.round_id));
-                let result = attempt::Entity::update_many()
-                    // Integers of our own, not input: safe to write into the expression.
-                    .col_expr(
-                        attempt::Column::Score,
-                        Expr::cust(format!("score + ({})", version.points * sign)),
-                    )
-                    .col_expr(
-                        attempt::Column::Correct,
-                        Expr::cust(format!("correct + ({sign})")),
-                    )
-                    .col_expr(
-                        attempt::Column::Perfect,
-                        Expr::cust(format!("(correct + ({sign}) = total)")),
-                    )
-                    .filter(attempt::Column::Id.is_in(ids))
-                    .exec(&txn)
-                    .await?;
-                rescored += result.rows_affected;
-            }
-        }
+        rescored = touched.len() as u64;
+        round_ids.extend(touched.into_iter().map(|t| t.round_id));
     }
     let rounds_touched = if round_ids.is_empty() {
         Vec::new()

@@ -22,6 +22,48 @@ use cuocthi_store::ApiError;
 use crate::contests::input::FieldProblems;
 use crate::import::{ParsedQuestion, MAX_CELL_CHARS, MAX_OPTIONS, MIN_OPTIONS};
 
+/// Longest topic name, in characters (the column's size).
+pub const MAX_TOPIC_CHARS: usize = 300;
+/// Longest difficulty label, in characters (the column's size).
+pub const MAX_DIFFICULTY_CHARS: usize = 32;
+
+/// Row errors for what a file's parser allows but the bank's columns do not hold: topic names
+/// over [`MAX_TOPIC_CHARS`] and difficulty labels over [`MAX_DIFFICULTY_CHARS`].
+pub fn storage_problems(questions: &[ParsedQuestion]) -> Vec<crate::import::RowError> {
+    let mut errors = Vec::new();
+    for q in questions {
+        if q.topic
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_TOPIC_CHARS)
+        {
+            errors.push(crate::import::RowError {
+                row: q.row,
+                field: "Chủ đề".into(),
+                error: "too_long".into(),
+                message: format!(
+                    "Dòng {}, cột \"Chủ đề\": tên chủ đề dài quá {MAX_TOPIC_CHARS} ký tự.",
+                    q.row
+                ),
+            });
+        }
+        if q.difficulty
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > MAX_DIFFICULTY_CHARS)
+        {
+            errors.push(crate::import::RowError {
+                row: q.row,
+                field: "Mức độ".into(),
+                error: "too_long".into(),
+                message: format!(
+                    "Dòng {}, cột \"Mức độ\": dài quá {MAX_DIFFICULTY_CHARS} ký tự.",
+                    q.row
+                ),
+            });
+        }
+    }
+    errors
+}
+
 /// The topic of questions that name none.
 pub const DEFAULT_TOPIC: &str = "Chung";
 
@@ -113,8 +155,20 @@ pub async fn insert_questions(
     db: &impl ConnectionTrait,
     contest_id: Uuid,
     questions: &[ParsedQuestion],
+    active: bool,
     now_ms: i64,
 ) -> Result<Vec<Uuid>, ApiError> {
+    // A write first: on SQLite it takes the write lock before anything is read (a read-then-
+    // write transaction fails under concurrent saves), and everywhere it serialises imports
+    // into one contest, so two cannot create the same topic at once.
+    cuocthi_store::entities::contest::Entity::update_many()
+        .col_expr(
+            cuocthi_store::entities::contest::Column::UpdatedAt,
+            Expr::value(now_ms),
+        )
+        .filter(cuocthi_store::entities::contest::Column::Id.eq(contest_id))
+        .exec(db)
+        .await?;
     let names: BTreeSet<String> = questions
         .iter()
         .map(|q| {
@@ -144,7 +198,7 @@ pub async fn insert_questions(
                 id: Set(id),
                 contest_id: Set(contest_id),
                 topic_id: Set(topic_id),
-                active: Set(true),
+                active: Set(active),
                 current_version: Set(1),
                 text_key: Set(text_key(&q.text)),
                 created_at: Set(now_ms),
@@ -279,6 +333,13 @@ pub fn content(
     } else if key.iter().any(|k| usize::from(*k) >= options.len()) {
         problems.insert("key".into(), "unknown_key".into());
     }
+    if input
+        .topic
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_TOPIC_CHARS)
+    {
+        problems.insert("topic".into(), "too_long".into());
+    }
     let points = input.points.or(base.map(|b| b.points)).unwrap_or(1);
     if !(1..=100).contains(&points) {
         problems.insert("points".into(), "out_of_range".into());
@@ -297,7 +358,10 @@ pub fn content(
         Some(d) => Some(normalize_text(d)).filter(|d| !d.is_empty()),
         None => base.and_then(|b| b.difficulty.clone()),
     };
-    if difficulty.as_ref().is_some_and(|d| d.chars().count() > 32) {
+    if difficulty
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > MAX_DIFFICULTY_CHARS)
+    {
         problems.insert("difficulty".into(), "too_long".into());
     }
     if problems.is_empty() {
@@ -549,6 +613,12 @@ pub async fn change(
         || before.explanation != next.explanation
         || before.difficulty != next.difficulty;
     let txn = db.begin().await?;
+    // A write first (see `insert_questions`): it also serialises edits of one question.
+    question::Entity::update_many()
+        .col_expr(question::Column::UpdatedAt, Expr::value(now_ms))
+        .filter(question::Column::Id.eq(current.id))
+        .exec(&txn)
+        .await?;
     let topic_id = match &next.topic {
         Some(name) if *name != current.topic.code && *name != current.topic.name => {
             let names: BTreeSet<String> = [name.clone()].into();
@@ -570,9 +640,19 @@ pub async fn change(
     }
     if content_changed {
         let version = current.current.version + 1;
-        question_version::Entity::insert(version_row(current.id, version, next, now_ms)?)
+        match question_version::Entity::insert(version_row(current.id, version, next, now_ms)?)
             .exec_without_returning(&txn)
-            .await?;
+            .await
+        {
+            Ok(_) => {}
+            Err(error) if cuocthi_store::api::is_unique_violation(&error) => {
+                return Err(ApiError::conflict(
+                    "edit_conflict",
+                    "someone edited this question at the same time; reload",
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        }
         update = update
             .col_expr(question::Column::CurrentVersion, Expr::value(version))
             .col_expr(question::Column::TextKey, Expr::value(text_key(&next.text)));

@@ -165,6 +165,12 @@ pub async fn update_staff(
         (Some(code), Role::UnitManager) => Some(code.trim().to_owned()).filter(|c| !c.is_empty()),
         (None, Role::UnitManager) => user.unit_code.clone(),
     };
+    if unit_code.as_ref().is_some_and(|u| u.chars().count() > 64) {
+        return Err(ApiError::invalid_fields(
+            "validation_failed",
+            [("unit_code".to_owned(), "too_long".to_owned())].into(),
+        ));
+    }
     if role == Role::UnitManager && unit_code.is_none() {
         return Err(ApiError::invalid_fields(
             "validation_failed",

@@ -50,6 +50,9 @@ pub async fn create_account(
         fields.insert("password".to_owned(), problem.to_owned());
     }
     let unit_code = unit_code.map(str::trim).filter(|u| !u.is_empty());
+    if unit_code.is_some_and(|u| u.chars().count() > 64) {
+        fields.insert("unit_code".to_owned(), "too_long".to_owned());
+    }
     match (role, unit_code) {
         (Role::UnitManager, None) => {
             fields.insert("unit_code".to_owned(), "required".to_owned());
@@ -164,6 +167,13 @@ pub async fn sign_in(
     {
         return Err(ApiError::too_many_requests(FAILURE_WINDOW.as_secs() as u32));
     }
+    // Counted before the (slow) check, so a burst of parallel guesses cannot all pass the
+    // test above; a success clears the username's count again.
+    let user_count = cache.incr(&user_key, FAILURE_WINDOW).await.unwrap_or(0);
+    let address_count = cache.incr(&address_key, FAILURE_WINDOW).await.unwrap_or(0);
+    if user_count > MAX_FAILURES_PER_USER || address_count > MAX_FAILURES_PER_ADDRESS {
+        return Err(ApiError::too_many_requests(FAILURE_WINDOW.as_secs() as u32));
+    }
     let user = staff_user::Entity::find()
         .filter(staff_user::Column::Username.eq(username))
         .one(db)
@@ -172,6 +182,9 @@ pub async fn sign_in(
     // Verify against a fixed hash when the user is unknown, so both answers take as long.
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password = password.to_owned();
+    // Argon2 takes ~19 MiB and tens of milliseconds: a few at a time, whatever arrives.
+    static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let _permit = HASHING.acquire().await.map_err(ApiError::internal)?;
     let matches = tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| {
             static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
