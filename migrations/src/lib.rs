@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_core_tables;
 mod m20261125_000002_create_staff_tables;
+mod m20261125_000003_leave_room_for_rescoring;
 
 /// The migrator: every migration of the project, in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_core_tables::Migration),
             Box::new(m20261125_000002_create_staff_tables::Migration),
+            Box::new(m20261125_000003_leave_room_for_rescoring::Migration),
         ]
     }
 }

@@ -25,6 +25,36 @@ fn bank_csv() -> String {
     csv
 }
 
+/// Creates contest `slug` (no topic quotas, `questions` per attempt) with the test units and
+/// bank, through the contract.
+async fn set_up(app: &TestApp, org: &Staff, slug: &str, questions: u32) {
+    let mut body = contest_body(slug);
+    body["questions_per_attempt"] = json!(questions);
+    body["topic_quotas"] = json!([]);
+    let created = app
+        .staff_call(org, Method::POST, "/api/v1/admin/contests", Some(body))
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let units = app
+        .staff_upload(
+            org,
+            &format!("/api/v1/admin/contests/{slug}/units/import"),
+            UNITS_CSV.as_bytes().to_vec(),
+            "text/csv",
+        )
+        .await;
+    assert_eq!(units.status, 200, "{units:?}");
+    let bank = app
+        .staff_upload(
+            org,
+            &format!("/api/v1/admin/contests/{slug}/questions/import"),
+            bank_csv().into_bytes(),
+            "text/csv",
+        )
+        .await;
+    assert_eq!(bank.status, 200, "{bank:?}");
+}
+
 async fn organizer(app: &TestApp) -> Staff {
     app.staff("org1", Role::Organizer, None).await
 }
@@ -437,25 +467,7 @@ async fn invalid_contest_bodies_name_every_field() {
 async fn a_regrade_rescores_every_finished_attempt_that_drew_the_version() {
     let app = TestApp::empty().await;
     let org = organizer(&app).await;
-    let mut body = contest_body("rg");
-    body["questions_per_attempt"] = json!(6);
-    body["topic_quotas"] = json!([]);
-    app.staff_call(&org, Method::POST, "/api/v1/admin/contests", Some(body))
-        .await;
-    app.staff_upload(
-        &org,
-        "/api/v1/admin/contests/rg/units/import",
-        UNITS_CSV.as_bytes().to_vec(),
-        "text/csv",
-    )
-    .await;
-    app.staff_upload(
-        &org,
-        "/api/v1/admin/contests/rg/questions/import",
-        bank_csv().into_bytes(),
-        "text/csv",
-    )
-    .await;
+    set_up(&app, &org, "rg", 6).await;
     let unit_id = app.get("/api/v1/contests/rg/units").await.body[0]["id"]
         .as_str()
         .unwrap()
@@ -642,24 +654,7 @@ async fn hostile_or_unknown_files_get_a_clear_4xx() {
 async fn statistics_count_finished_attempts_per_unit_with_zeros() {
     let app = TestApp::empty().await;
     let org = organizer(&app).await;
-    let mut body = contest_body("st");
-    body["topic_quotas"] = json!([]);
-    app.staff_call(&org, Method::POST, "/api/v1/admin/contests", Some(body))
-        .await;
-    app.staff_upload(
-        &org,
-        "/api/v1/admin/contests/st/units/import",
-        UNITS_CSV.as_bytes().to_vec(),
-        "text/csv",
-    )
-    .await;
-    app.staff_upload(
-        &org,
-        "/api/v1/admin/contests/st/questions/import",
-        bank_csv().into_bytes(),
-        "text/csv",
-    )
-    .await;
+    set_up(&app, &org, "st", 4).await;
     let units = app.get("/api/v1/contests/st/units").await;
     let p01 = units
         .body
@@ -801,4 +796,89 @@ async fn statistics_count_finished_attempts_per_unit_with_zeros() {
         ),
         (json!(0), json!(1))
     );
+}
+
+#[tokio::test]
+async fn the_exported_bank_imports_back_as_the_same_bank() {
+    let app = TestApp::with_demo().await;
+    let org = organizer(&app).await;
+    let created = app
+        .staff_call(&org, Method::POST, "/api/v1/admin/contests/demo/questions", Some(json!({
+            "topic": "Thử nghiệm", "text": "Câu có =công thức= và \"ngoặc\"?", "options": ["=SUM(A1)", "Hai", "Ba"],
+            "key": ["A", "C"], "points": 2, "explanation": "Vì vậy.", "tags": ["mới", " "]
+        })))
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    assert_eq!(created.body["current"]["tags"], json!(["mới"]));
+    assert_eq!(created.body["current"]["multiple"], true);
+    let export = app
+        .http
+        .get(format!(
+            "{}/api/v1/admin/contests/demo/questions/export.xlsx",
+            app.base
+        ))
+        .header("Cookie", &org.cookie)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    app.staff_call(
+        &org,
+        Method::POST,
+        "/api/v1/admin/contests",
+        Some(contest_body("copy")),
+    )
+    .await;
+    let imported = app
+        .staff_upload(
+            &org,
+            "/api/v1/admin/contests/copy/questions/import",
+            export,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .await;
+    assert_eq!(
+        (imported.status.as_u16(), imported.body["imported"].clone()),
+        (200, json!(105)),
+        "{imported:?}"
+    );
+    let original = app
+        .staff_call(
+            &org,
+            Method::GET,
+            "/api/v1/admin/contests/demo/questions",
+            None,
+        )
+        .await;
+    let copy = app
+        .staff_call(
+            &org,
+            Method::GET,
+            "/api/v1/admin/contests/copy/questions",
+            None,
+        )
+        .await;
+    let content = |list: &Value| -> Vec<(String, Value, Value, Value, String)> {
+        let mut rows: Vec<_> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                let c = &q["current"];
+                (
+                    c["text"].as_str().unwrap().to_owned(),
+                    c["options"].clone(),
+                    c["key"].clone(),
+                    c["points"].clone(),
+                    q["topic"]["name"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    };
+    assert_eq!(content(&copy.body), content(&original.body));
 }

@@ -140,6 +140,7 @@ pub async fn create_question(
     txn.commit().await?;
     let id = *ids.first().ok_or_else(|| ApiError::internal("no id"))?;
     snapshots.invalidate(contest.id);
+    service::set_tags(&ctx.db, id, body.tags.as_deref()).await?;
     let dto = service::detail(&ctx.db, contest.id, id).await?;
     audit(
         &ctx.db,
@@ -212,6 +213,7 @@ pub async fn update_question(
     )
     .await?;
     snapshots.invalidate(contest.id);
+    service::set_tags(&ctx.db, id, body.tags.as_deref()).await?;
     let after = service::detail(&ctx.db, contest.id, id).await?;
     audit(
         &ctx.db,

@@ -661,3 +661,34 @@ pub async fn change(
     txn.commit().await?;
     Ok(())
 }
+
+/// Sets the tags of a question's current version (tags are for organizers: they never reach
+/// contestants, so they change in place). `None` leaves them; each tag is trimmed, at most
+/// 20 tags of 50 characters.
+pub async fn set_tags(
+    db: &impl ConnectionTrait,
+    question_id: Uuid,
+    tags: Option<&[String]>,
+) -> Result<(), ApiError> {
+    let Some(tags) = tags else { return Ok(()) };
+    let cleaned: Vec<String> = tags
+        .iter()
+        .map(|t| normalize_text(t))
+        .filter(|t| !t.is_empty())
+        .map(|t| t.chars().take(50).collect())
+        .take(20)
+        .collect();
+    let Some(q) = question::Entity::find_by_id(question_id).one(db).await? else {
+        return Err(ApiError::not_found());
+    };
+    question_version::Entity::update_many()
+        .col_expr(
+            question_version::Column::Tags,
+            Expr::value(serde_json::to_string(&cleaned).map_err(ApiError::internal)?),
+        )
+        .filter(question_version::Column::QuestionId.eq(question_id))
+        .filter(question_version::Column::Version.eq(q.current_version))
+        .exec(db)
+        .await?;
+    Ok(())
+}
