@@ -79,11 +79,15 @@ fn unit_problems(
     headcount: Option<i32>,
 ) -> crate::contests::input::FieldProblems {
     let mut problems = crate::contests::input::FieldProblems::new();
-    let code_ok = !code.is_empty()
+    // As in imports: starting with a letter or digit, so no export cell reads as a formula.
+    let code_ok = code
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
         && code.len() <= 64
         && code
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if !code_ok {
         problems.insert("code".into(), "invalid_code".into());
     }

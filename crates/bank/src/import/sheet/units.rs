@@ -108,13 +108,19 @@ fn required(reader: &mut RowReader<'_, Col>, col: Col, max: usize) -> Option<Str
 fn unit(reader: &mut RowReader<'_, Col>, seen: &mut HashMap<String, u32>) -> Option<ParsedUnit> {
     let code = required(reader, Col::Code, MAX_UNIT_CODE_CHARS).and_then(|code| {
         let heading = Col::Code.heading();
+        // A code starts with a letter or digit, so that no exported cell of it can read as a
+        // formula (the canonical results export cannot neutralise cells).
         let valid = code
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if !valid {
             let body = format!(
-                "{} không hợp lệ; mã đơn vị chỉ gồm chữ cái không dấu, chữ số và các dấu \"-\", \
-                 \"_\", \".\" (không có khoảng trắng).",
+                "{} không hợp lệ; mã đơn vị bắt đầu bằng chữ cái hoặc chữ số và chỉ gồm chữ cái \
+                 không dấu, chữ số và các dấu \"-\", \"_\", \".\" (không có khoảng trắng).",
                 quote(&code)
             );
             reader.error(heading, "invalid_code", &body);
