@@ -30,3 +30,50 @@ async fn a_person_registers_answers_every_question_and_reads_the_score() {
     assert_eq!(view.body["score"], result.body["score"]);
     assert_eq!(view.body["answers"].as_object().unwrap().len(), 20);
 }
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(name)
+                .and_then(|rest| rest.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn metrics_count_saves_and_requests_by_route() {
+    let app = TestApp::with_demo().await;
+    let before = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = app.register("0912345678").await;
+    let started = app.start("demo", &token).await;
+    let id = started.body["attempt_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.save(&id, &token, 1, &["A"]).await.status, 200);
+    let after = app
+        .http
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metric(&after, "cuocthi_answer_saves_total")
+            > metric(&before, "cuocthi_answer_saves_total")
+    );
+    assert!(
+        metric(&after, "cuocthi_attempts_started_total")
+            > metric(&before, "cuocthi_attempts_started_total")
+    );
+    assert!(after.contains(
+        "cuocthi_http_requests_total{method=\"PUT\",route=\"/api/v1/attempts/{id}/answers/{position}\",status=\"200\"}"
+    ));
+}

@@ -149,7 +149,10 @@ pub async fn start(
             .exec_without_returning(db)
             .await
         {
-            Ok(_) => return Ok((row, true)),
+            Ok(_) => {
+                cuocthi_store::metrics::ATTEMPTS_STARTED.inc();
+                return Ok((row, true));
+            }
             Err(error) if is_unique_violation(&error) => continue,
             Err(error) => return Err(error.into()),
         }
@@ -271,6 +274,11 @@ pub async fn finish(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    match status {
+        AttemptStatus::Submitted => cuocthi_store::metrics::ATTEMPTS_SUBMITTED.inc(),
+        AttemptStatus::Expired => cuocthi_store::metrics::ATTEMPTS_EXPIRED.inc(),
+        AttemptStatus::InProgress => {}
+    }
     Ok(true)
 }
 
@@ -499,6 +507,7 @@ pub async fn save_answer(
         .await?;
     }
     txn.commit().await?;
+    cuocthi_store::metrics::ANSWER_SAVES.inc();
     Ok(SaveAnswerResponse {
         position,
         choice: shown_keys(mask, &drawn.option_order),

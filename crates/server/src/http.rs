@@ -56,7 +56,13 @@ pub async fn request_log(
     let path = req.path().to_owned();
     let response = next.call(req).await?;
     let status = response.status().as_u16();
-    let micros = started.elapsed().as_micros() as u64;
+    let elapsed = started.elapsed();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    crate::metrics::observe(method.as_str(), &route, status, elapsed);
+    let micros = elapsed.as_micros() as u64;
     if status >= 500 {
         tracing::warn!(%method, %path, status, micros, "request");
     } else {

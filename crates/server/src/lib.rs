@@ -7,6 +7,7 @@ pub mod demo;
 mod frontend;
 mod health;
 mod http;
+pub mod metrics;
 pub mod openapi;
 pub mod staff;
 pub mod startup;

@@ -87,6 +87,7 @@ impl Application {
                 .app_data(cuocthi_store::api::path_config())
                 .app_data(cuocthi_store::api::query_config())
                 .configure(crate::health::configure)
+                .configure(crate::metrics::configure)
                 .configure(cuocthi_attempts::configure)
                 .configure(crate::staff::configure)
                 .configure(cuocthi_bank::configure)

@@ -29,6 +29,14 @@ pub trait Cache: Send + Sync + 'static {
     async fn ping(&self) -> bool;
 }
 
+fn count_lookup(hit: bool) {
+    if hit {
+        crate::metrics::CACHE_HITS.inc();
+    } else {
+        crate::metrics::CACHE_MISSES.inc();
+    }
+}
+
 /// A cache in this process's memory: for the embedded default and tests. Not shared between
 /// nodes, so nothing that must be shared may rely on it when several nodes run.
 #[derive(Debug, Default)]
@@ -64,10 +72,12 @@ impl InProcessCache {
 #[async_trait]
 impl Cache for InProcessCache {
     async fn get(&self, key: &str) -> Option<String> {
-        self.with_entries(|entries| match entries.get(key) {
+        let found = self.with_entries(|entries| match entries.get(key) {
             Some((value, expires)) if *expires > Instant::now() => Some(value.clone()),
             _ => None,
-        })
+        });
+        count_lookup(found.is_some());
+        found
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) {
@@ -155,7 +165,9 @@ impl Cache for RedisCache {
     async fn get(&self, key: &str) -> Option<String> {
         let mut command = redis::cmd("GET");
         command.arg(self.key(key));
-        self.run::<Option<String>>(command).await.flatten()
+        let found = self.run::<Option<String>>(command).await.flatten();
+        count_lookup(found.is_some());
+        found
     }
 
     async fn set(&self, key: &str, value: &str, ttl: Duration) {
