@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_core_tables;
 mod m20261125_000002_create_staff_tables;
 mod m20261125_000003_leave_room_for_rescoring;
+mod m20261125_000004_create_results;
 
 /// The migrator: every migration of the project, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_core_tables::Migration),
             Box::new(m20261125_000002_create_staff_tables::Migration),
             Box::new(m20261125_000003_leave_room_for_rescoring::Migration),
+            Box::new(m20261125_000004_create_results::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use cuocthi_store::entities::{question_version, round};
+use cuocthi_store::entities::{question_version, result, round};
 use cuocthi_store::ApiError;
 
 /// What a regrade did.
@@ -31,8 +31,10 @@ pub struct RegradeOutcome {
     pub answered: u64,
     /// Finished attempts whose score changed.
     pub rescored: u64,
-    /// Rounds (numbers) with rescored attempts: their finalized results need finalizing again.
+    /// Rounds (numbers) with rescored attempts.
     pub rounds_touched: Vec<i32>,
+    /// Rounds among those whose finalized results are now flagged `needs_refinalize`.
+    pub rounds_to_refinalize: Vec<i32>,
 }
 
 #[derive(FromQueryResult)]
@@ -123,11 +125,41 @@ pub async fn regrade(
         rescored = touched.len() as u64;
         round_ids.extend(touched.into_iter().map(|t| t.round_id));
     }
+    let round_ids: Vec<Uuid> = round_ids.into_iter().collect();
+    // Finalized results of those rounds no longer match the scores: flag them for
+    // finalizing again (their published versions stay as they were).
+    let mut rounds_to_refinalize: Vec<i32> = Vec::new();
+    if !round_ids.is_empty() {
+        let finalized: BTreeSet<Uuid> = result::Entity::find()
+            .filter(result::Column::RoundId.is_in(round_ids.clone()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|r| r.round_id)
+            .collect();
+        if !finalized.is_empty() {
+            result::Entity::update_many()
+                .col_expr(result::Column::NeedsRefinalize, Expr::value(true))
+                .filter(
+                    result::Column::RoundId.is_in(finalized.iter().copied().collect::<Vec<_>>()),
+                )
+                .exec(&txn)
+                .await?;
+            rounds_to_refinalize = round::Entity::find()
+                .filter(round::Column::Id.is_in(finalized.into_iter().collect::<Vec<_>>()))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|r| r.number)
+                .collect();
+            rounds_to_refinalize.sort_unstable();
+        }
+    }
     let rounds_touched = if round_ids.is_empty() {
         Vec::new()
     } else {
         let mut numbers: Vec<i32> = round::Entity::find()
-            .filter(round::Column::Id.is_in(round_ids.into_iter().collect::<Vec<_>>()))
+            .filter(round::Column::Id.is_in(round_ids))
             .all(&txn)
             .await?
             .into_iter()
@@ -145,5 +177,6 @@ pub async fn regrade(
         answered,
         rescored,
         rounds_touched,
+        rounds_to_refinalize,
     })
 }

@@ -10,6 +10,7 @@ pub mod participant;
 pub mod participant_token;
 pub mod question;
 pub mod question_version;
+pub mod result;
 pub mod round;
 pub mod staff_session;
 pub mod staff_user;
