@@ -55,6 +55,7 @@ pub async fn generate(db: &DatabaseConnection, slug: &str, shape: Shape) -> anyh
         units,
     } = shape;
     let participants = (attempts * 10 / 12).max(1);
+    let prizes = serde_json::to_string(&cuocthi_domain::prizes::PrizeRules::default())?.replace('\'', "''");
     run(
         db,
         "cleanup",
@@ -70,7 +71,7 @@ pub async fn generate(db: &DatabaseConnection, slug: &str, shape: Shape) -> anyh
              prediction_target, require_national_id, require_pin, topic_quotas, tie_breaks, prizes, created_at, updated_at) \
              VALUES ('{contest}', '{slug}', 'Benchmark', '', 'consent', NULL, {opens}, {closes}, 'Asia/Ho_Chi_Minh', false, \
              {per_attempt}, 1200, 3, 15, true, 'after_round_closes', 'Bao nhiêu?', 'perfect_attempts', false, false, '[]', \
-             '[\"score\",\"prediction_error\",\"duration_ms\",\"submitted_at\"]', '{{}}', {now}, {now}); \
+             '[\"score\",\"prediction_error\",\"duration_ms\",\"submitted_at\"]', '{prizes}', {now}, {now}); \
              INSERT INTO rounds (id, contest_id, number, opens_at, closes_at, draw_seed_sha256, closed_early_at) \
              VALUES ('{round}', '{contest}', 1, {opens}, {closes}, NULL, NULL); \
              INSERT INTO topics (id, contest_id, code, name, position) VALUES ('{topic}', '{contest}', 'chung', 'Chung', 0);"

@@ -39,6 +39,13 @@ enum Command {
         #[arg(long, default_value_t = 70)]
         units: u64,
     },
+    /// Finalizes round 1 of the dataset `runs` times (each call stores a new result version)
+    /// and prints each time and the median (P4).
+    Finalize {
+        /// How many timed runs.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// Regrades the most-answered question `runs` times (alternating between two keys) and
     /// prints each time and the median.
     Regrade {
@@ -78,6 +85,26 @@ async fn main() -> anyhow::Result<()> {
                 "seeded {attempts} attempts in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
+        }
+        Command::Finalize { runs } => {
+            use cuocthi_leaderboard::results::service;
+            let contest = service::contest_by_slug(&db, &cli.slug).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let round = service::round_by_number(&db, contest.id, 1).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut times = Vec::new();
+            for run in 0..runs {
+                let started = Instant::now();
+                let now_ms = chrono::Utc::now().timestamp_millis();
+                let result = service::finalize(&db, &contest, &round, "bench-seed", false, "bench", now_ms)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let secs = started.elapsed().as_secs_f64();
+                println!("run {}: {secs:.2} s — version {}", run + 1, result.version);
+                times.push(secs);
+            }
+            times.sort_by(f64::total_cmp);
+            if let Some(median) = times.get(times.len() / 2) {
+                println!("median {median:.2} s over {} runs", times.len());
+            }
         }
         Command::Regrade { runs } => {
             let version = Version::find_by_statement(Statement::from_sql_and_values(
