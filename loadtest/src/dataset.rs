@@ -55,7 +55,8 @@ pub async fn generate(db: &DatabaseConnection, slug: &str, shape: Shape) -> anyh
         units,
     } = shape;
     let participants = (attempts * 10 / 12).max(1);
-    let prizes = serde_json::to_string(&cuocthi_domain::prizes::PrizeRules::default())?.replace('\'', "''");
+    let prizes =
+        serde_json::to_string(&cuocthi_domain::prizes::PrizeRules::default())?.replace('\'', "''");
     run(
         db,
         "cleanup",

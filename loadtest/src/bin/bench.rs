@@ -88,15 +88,20 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Finalize { runs } => {
             use cuocthi_leaderboard::results::service;
-            let contest = service::contest_by_slug(&db, &cli.slug).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let round = service::round_by_number(&db, contest.id, 1).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let contest = service::contest_by_slug(&db, &cli.slug)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let round = service::round_by_number(&db, contest.id, 1)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut times = Vec::new();
             for run in 0..runs {
                 let started = Instant::now();
                 let now_ms = chrono::Utc::now().timestamp_millis();
-                let result = service::finalize(&db, &contest, &round, "bench-seed", false, "bench", now_ms)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let result =
+                    service::finalize(&db, &contest, &round, "bench-seed", false, "bench", now_ms)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let secs = started.elapsed().as_secs_f64();
                 println!("run {}: {secs:.2} s — version {}", run + 1, result.version);
                 times.push(secs);
