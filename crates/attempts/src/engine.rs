@@ -216,9 +216,14 @@ pub async fn finish(
     // database) before anything is read, so a concurrent save or submit waits for us.
     let claimed = attempt::Entity::update_many()
         .col_expr(attempt::Column::Status, Expr::value(status.as_str()))
+        // Never after the deadline as it stands now: a round closed early a moment ago may
+        // have moved it since `row` was read. (An integer of our own, safe to inline.)
         .col_expr(
             attempt::Column::SubmittedAt,
-            Expr::value(to_ms(submitted_at)),
+            Expr::cust(format!(
+                "CASE WHEN deadline < {t} THEN deadline ELSE {t} END",
+                t = to_ms(submitted_at)
+            )),
         )
         .col_expr(attempt::Column::Prediction, Expr::value(prediction))
         .filter(attempt::Column::Id.eq(row.id))
@@ -264,7 +269,12 @@ pub async fn finish(
         })
         .collect();
     let score = score_attempt(&scored);
-    let duration = timing::duration_ms(from_ms(row.started_at), submitted_at);
+    let recorded = attempt::Entity::find_by_id(row.id)
+        .one(&txn)
+        .await?
+        .and_then(|a| a.submitted_at)
+        .map_or(submitted_at, from_ms);
+    let duration = timing::duration_ms(from_ms(row.started_at), recorded);
     attempt::Entity::update_many()
         .col_expr(attempt::Column::Score, Expr::value(score.score))
         .col_expr(attempt::Column::Correct, Expr::value(score.correct))
