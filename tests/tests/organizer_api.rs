@@ -882,3 +882,43 @@ async fn the_exported_bank_imports_back_as_the_same_bank() {
     };
     assert_eq!(content(&copy.body), content(&original.body));
 }
+
+#[tokio::test]
+async fn the_last_admin_cannot_be_disabled_or_demoted() {
+    let app = TestApp::empty().await;
+    let admin = app.staff("admin1", Role::Admin, None).await;
+    let path = "/api/v1/admin/staff/admin1";
+    let demote = app
+        .staff_call(
+            &admin,
+            Method::PATCH,
+            path,
+            Some(json!({"role": "organizer"})),
+        )
+        .await;
+    assert_eq!((demote.status.as_u16(), demote.code()), (409, "last_admin"));
+    let disable = app
+        .staff_call(&admin, Method::PATCH, path, Some(json!({"active": false})))
+        .await;
+    assert_eq!(disable.code(), "last_admin");
+    let created = app
+        .staff_call(
+            &admin,
+            Method::POST,
+            "/api/v1/admin/staff",
+            Some(
+                json!({"username": "admin2", "role": "admin", "password": "another long password"}),
+            ),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let now_fine = app
+        .staff_call(
+            &admin,
+            Method::PATCH,
+            "/api/v1/admin/staff/admin2",
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(now_fine.status, 200, "{now_fine:?}");
+}

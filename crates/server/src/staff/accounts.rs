@@ -1,7 +1,7 @@
 //! Staff accounts (admin only) and the audit log (admin only).
 
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -141,6 +141,7 @@ pub async fn create_staff(
         (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
         (status = 403, description = "Not an admin, or csrf_required", body = cuocthi_store::api::ErrorBody),
         (status = 404, description = "No such account", body = cuocthi_store::api::ErrorBody),
+        (status = 409, description = "last_admin", body = cuocthi_store::api::ErrorBody),
         (status = 422, description = "Invalid fields", body = cuocthi_store::api::ErrorBody),
     ))]
 #[patch("/api/v1/admin/staff/{username}")]
@@ -176,6 +177,22 @@ pub async fn update_staff(
             "validation_failed",
             [("unit_code".to_owned(), "required".to_owned())].into(),
         ));
+    }
+    let loses_admin = before.role == Role::Admin
+        && before.active
+        && (role != Role::Admin || body.active == Some(false));
+    if loses_admin {
+        let active_admins = staff_user::Entity::find()
+            .filter(staff_user::Column::Role.eq(Role::Admin.as_str()))
+            .filter(staff_user::Column::Active.eq(true))
+            .count(&ctx.db)
+            .await?;
+        if active_admins <= 1 {
+            return Err(ApiError::conflict(
+                "last_admin",
+                "this is the last active admin: make another admin first",
+            ));
+        }
     }
     let mut end_sessions = false;
     let mut active: staff_user::ActiveModel = user.clone().into();
