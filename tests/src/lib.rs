@@ -522,3 +522,56 @@ impl TestApp {
         }
     }
 }
+
+/// Units in the contract's columns (`;`-separated, as Vietnamese Excel writes): two wards of
+/// one block and an office of another.
+pub const UNITS_CSV: &str = "Mã đơn vị;Tên đơn vị;Khối;Số người\nP01;Phường Bắc Hồng;Khối xã, phường;120\nP02;Xã Nam Hồng;Khối xã, phường;\nCQ1;Phòng Nội vụ;Khối chính quyền;25\n";
+
+/// A six-question bank in the template: in question `i` the right option is "Đúng i" (B) and
+/// the wrong ones start with "Sai"; topics alternate between two.
+pub fn bank_csv() -> String {
+    let mut csv = String::from(
+        "STT,Chủ đề,Câu hỏi,Phương án A,Phương án B,Phương án C,Đáp án,Điểm,Giải thích\n",
+    );
+    for i in 1..=6 {
+        let topic = if i % 2 == 0 {
+            "Hiến pháp"
+        } else {
+            "Thủ tục hành chính"
+        };
+        csv.push_str(&format!(
+            "{i},{topic},Câu hỏi số {i}?,Sai {i}a,Đúng {i},Sai {i}b,B,1,Vì B đúng\n"
+        ));
+    }
+    csv
+}
+
+impl TestApp {
+    /// Creates a contest from `body` through the contract, then imports [`UNITS_CSV`] and
+    /// [`bank_csv`] into it; every step must succeed.
+    pub async fn set_up_contest(&self, org: &Staff, body: Value) {
+        let slug = body["slug"].as_str().expect("slug").to_owned();
+        let created = self
+            .staff_call(org, Method::POST, "/api/v1/admin/contests", Some(body))
+            .await;
+        assert_eq!(created.status, 201, "{created:?}");
+        let units = self
+            .staff_upload(
+                org,
+                &format!("/api/v1/admin/contests/{slug}/units/import"),
+                UNITS_CSV.as_bytes().to_vec(),
+                "text/csv",
+            )
+            .await;
+        assert_eq!(units.status, 200, "{units:?}");
+        let bank = self
+            .staff_upload(
+                org,
+                &format!("/api/v1/admin/contests/{slug}/questions/import"),
+                bank_csv().into_bytes(),
+                "text/csv",
+            )
+            .await;
+        assert_eq!(bank.status, 200, "{bank:?}");
+    }
+}

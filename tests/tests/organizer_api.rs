@@ -2,28 +2,9 @@
 //! bank, let people take it, close the round; plus the locks, regrade and hostile files.
 
 use cuocthi_store::staff::Role;
-use cuocthi_tests::{Staff, TestApp};
+use cuocthi_tests::{bank_csv, Staff, TestApp, UNITS_CSV};
 use reqwest::Method;
 use serde_json::{json, Value};
-
-const UNITS_CSV: &str = "Mã đơn vị;Tên đơn vị;Khối;Số người\nP01;Phường Bắc Hồng;Khối xã, phường;120\nP02;Xã Nam Hồng;Khối xã, phường;\nCQ1;Phòng Nội vụ;Khối chính quyền;25\n";
-
-fn bank_csv() -> String {
-    let mut csv = String::from(
-        "STT,Chủ đề,Câu hỏi,Phương án A,Phương án B,Phương án C,Đáp án,Điểm,Giải thích\n",
-    );
-    for i in 1..=6 {
-        let topic = if i % 2 == 0 {
-            "Hiến pháp"
-        } else {
-            "Thủ tục hành chính"
-        };
-        csv.push_str(&format!(
-            "{i},{topic},Câu hỏi số {i}?,Sai {i}a,Đúng {i},Sai {i}b,B,1,Vì B đúng\n"
-        ));
-    }
-    csv
-}
 
 /// Creates contest `slug` (no topic quotas, `questions` per attempt) with the test units and
 /// bank, through the contract.
@@ -31,28 +12,7 @@ async fn set_up(app: &TestApp, org: &Staff, slug: &str, questions: u32) {
     let mut body = contest_body(slug);
     body["questions_per_attempt"] = json!(questions);
     body["topic_quotas"] = json!([]);
-    let created = app
-        .staff_call(org, Method::POST, "/api/v1/admin/contests", Some(body))
-        .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    let units = app
-        .staff_upload(
-            org,
-            &format!("/api/v1/admin/contests/{slug}/units/import"),
-            UNITS_CSV.as_bytes().to_vec(),
-            "text/csv",
-        )
-        .await;
-    assert_eq!(units.status, 200, "{units:?}");
-    let bank = app
-        .staff_upload(
-            org,
-            &format!("/api/v1/admin/contests/{slug}/questions/import"),
-            bank_csv().into_bytes(),
-            "text/csv",
-        )
-        .await;
-    assert_eq!(bank.status, 200, "{bank:?}");
+    app.set_up_contest(org, body).await;
 }
 
 async fn organizer(app: &TestApp) -> Staff {

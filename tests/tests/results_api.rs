@@ -10,21 +10,7 @@ use cuocthi_tests::{Staff, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-const UNITS_CSV: &str = "Mã đơn vị;Tên đơn vị;Khối;Số người\nP01;Phường Bắc Hồng;Khối xã, phường;120\nP02;Xã Nam Hồng;Khối xã, phường;\nCQ1;Phòng Nội vụ;Khối chính quyền;25\n";
-
 const SEED: &str = "bốc thăm đợt 1: 2026-11-25";
-
-fn bank_csv() -> String {
-    let mut csv = String::from(
-        "STT,Chủ đề,Câu hỏi,Phương án A,Phương án B,Phương án C,Đáp án,Điểm,Giải thích\n",
-    );
-    for i in 1..=6 {
-        csv.push_str(&format!(
-            "{i},Thủ tục hành chính,Câu hỏi số {i}?,Sai {i}a,Đúng {i},Sai {i}b,B,1,Vì B đúng\n"
-        ));
-    }
-    csv
-}
 
 fn contest_body(slug: &str, commitment: Option<String>) -> Value {
     json!({
@@ -58,33 +44,8 @@ fn contest_body(slug: &str, commitment: Option<String>) -> Value {
 }
 
 async fn set_up(app: &TestApp, org: &Staff, slug: &str, commitment: Option<String>) {
-    let created = app
-        .staff_call(
-            org,
-            Method::POST,
-            "/api/v1/admin/contests",
-            Some(contest_body(slug, commitment)),
-        )
+    app.set_up_contest(org, contest_body(slug, commitment))
         .await;
-    assert_eq!(created.status, 201, "{created:?}");
-    let units = app
-        .staff_upload(
-            org,
-            &format!("/api/v1/admin/contests/{slug}/units/import"),
-            UNITS_CSV.as_bytes().to_vec(),
-            "text/csv",
-        )
-        .await;
-    assert_eq!(units.status, 200, "{units:?}");
-    let bank = app
-        .staff_upload(
-            org,
-            &format!("/api/v1/admin/contests/{slug}/questions/import"),
-            bank_csv().into_bytes(),
-            "text/csv",
-        )
-        .await;
-    assert_eq!(bank.status, 200, "{bank:?}");
 }
 
 async fn unit(app: &TestApp, slug: &str, code: &str) -> String {
