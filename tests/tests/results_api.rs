@@ -577,3 +577,68 @@ async fn a_regrade_after_finalizing_flags_the_result_and_finalizing_again_makes_
         "the scores moved"
     );
 }
+
+#[tokio::test]
+async fn verify_recomputes_the_winners_from_the_export_the_rules_and_the_seed() {
+    let app = TestApp::empty().await;
+    let org = app.staff("org1", Role::Organizer, None).await;
+    let slug = "vf";
+    set_up(&app, &org, slug, Some(sha256_hex(SEED.as_bytes()))).await;
+    let people = [
+        ("Trần Thị An", "0987000001", 4, 10),
+        ("Lê Văn Bình", "0987000002", 4, 60),
+        ("Phạm Văn Cường", "0987000003", 3, 5),
+        ("Hoàng Thị Dung", "0987000004", 2, 5),
+    ];
+    for (name, phone, right, seconds) in people {
+        let token = register(&app, slug, name, phone, "CQ1").await;
+        take(&app, slug, &token, right, seconds, 2).await;
+    }
+    app.staff_call(
+        &org,
+        Method::POST,
+        &format!("/api/v1/admin/contests/{slug}/rounds/1/close"),
+        None,
+    )
+    .await;
+    app.advance(Duration::seconds(60));
+    let finalized = app
+        .staff_call(
+            &org,
+            Method::POST,
+            &format!("/api/v1/admin/contests/{slug}/rounds/1/finalize"),
+            Some(json!({"draw_seed": SEED})),
+        )
+        .await;
+    assert_eq!(finalized.status, 200, "{finalized:?}");
+    let base = format!("/api/v1/admin/contests/{slug}/rounds/1/results/1");
+    let (status, _, csv) = raw_get(&app, &org, &format!("{base}/export.csv")).await;
+    assert_eq!(status, 200);
+    let (status, _, rules) = raw_get(&app, &org, &format!("{base}/rules.json")).await;
+    assert_eq!(status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let (export_path, rules_path) = (dir.path().join("export.csv"), dir.path().join("rules.json"));
+    std::fs::write(&export_path, &csv).unwrap();
+    std::fs::write(&rules_path, &rules).unwrap();
+
+    let verdict = cuocthi_server::cli::verify_files(&export_path, &rules_path, SEED).unwrap();
+    assert!(verdict.matches, "{verdict:?}");
+    assert_eq!(
+        verdict.recorded.len(),
+        4,
+        "four ranked prizes for four people"
+    );
+
+    // Tampering: the file now says the last-ranked person scored higher than everyone.
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    let last = lines
+        .iter()
+        .rposition(|l| l.starts_with('4') || l.contains(",consolation"))
+        .unwrap();
+    let mut cells: Vec<String> = lines[last].split(',').map(str::to_owned).collect();
+    cells[6] = "99".into();
+    lines[last] = cells.join(",");
+    std::fs::write(&export_path, lines.join("\n") + "\n").unwrap();
+    let tampered = cuocthi_server::cli::verify_files(&export_path, &rules_path, SEED).unwrap();
+    assert!(!tampered.matches, "{tampered:?}");
+}

@@ -12,5 +12,6 @@ pub mod ranking;
 pub mod scoring;
 pub mod settings;
 pub mod timing;
+pub mod verify;
 
 pub use identity::{BirthYear, FieldError, NationalId, PersonName, Phone, Pin};

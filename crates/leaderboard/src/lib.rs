@@ -15,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(results::handlers::publish_round)
         .service(results::handlers::list_versions)
         .service(results::handlers::export_version)
+        .service(results::handlers::rules_version)
         .service(results::handlers::winners);
 }
 
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         results::handlers::publish_round,
         results::handlers::list_versions,
         results::handlers::export_version,
+        results::handlers::rules_version,
         results::handlers::winners,
     ),
     tags(

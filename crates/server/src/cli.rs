@@ -34,6 +34,20 @@ pub enum Command {
     Serve,
     /// Runs the migrations only.
     Migrate,
+    /// Recomputes a round's winners from its canonical results export, the rules in force and
+    /// the draw seed — independently of any database — and says whether they match the prizes
+    /// the file records. Exit status 0: they match; 1: they don't; 2: a file can't be read.
+    Verify {
+        /// The canonical results export (`.../results/{version}/export.csv`).
+        #[arg(long)]
+        export: std::path::PathBuf,
+        /// The rules in force (`.../results/{version}/rules.json`).
+        #[arg(long)]
+        rules: std::path::PathBuf,
+        /// The draw seed the organizers published.
+        #[arg(long)]
+        seed: String,
+    },
     /// Staff accounts from the command line.
     Admin {
         /// What to do.
@@ -128,6 +142,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("created {} ({})", user.username, user.role);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Verify {
+            export,
+            rules,
+            seed,
+        } => {
+            match verify_files(&export, &rules, &seed) {
+                Ok(verdict) => {
+                    for gap in &verdict.gaps {
+                        println!("note: the file alone cannot reproduce `{gap}` (left out of the comparison)");
+                    }
+                    println!("recomputed ranked prizes: {}", verdict.recomputed.len());
+                    println!("recorded ranked prizes:   {}", verdict.recorded.len());
+                    if verdict.matches {
+                        println!("KHỚP / MATCH: the published winners follow from the file, the rules and the seed");
+                        Ok(ExitCode::SUCCESS)
+                    } else {
+                        for (attempt, tier) in verdict
+                            .recomputed
+                            .iter()
+                            .filter(|p| !verdict.recorded.contains(p))
+                        {
+                            println!("  expected {tier} for attempt {attempt}, the file does not record it");
+                        }
+                        for (attempt, tier) in verdict
+                            .recorded
+                            .iter()
+                            .filter(|p| !verdict.recomputed.contains(p))
+                        {
+                            println!("  the file records {tier} for attempt {attempt}, which does not follow");
+                        }
+                        println!("KHÔNG KHỚP / MISMATCH");
+                        Ok(ExitCode::from(1))
+                    }
+                }
+                Err(error) => {
+                    eprintln!("cuocthi verify: {error:#}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
         Command::Migrate => {
             let url = config.effective_database_url()?;
             let db = cuocthi_store::db::connect(&url, 1).await?;
@@ -136,4 +190,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Reads the export and the rules and verifies them with the seed (see `cuocthi verify`).
+pub fn verify_files(
+    export: &std::path::Path,
+    rules: &std::path::Path,
+    seed: &str,
+) -> anyhow::Result<cuocthi_domain::verify::Verdict> {
+    let csv = std::fs::read_to_string(export)
+        .with_context(|| format!("reading the export {}", export.display()))?;
+    let rules: cuocthi_domain::verify::Rules = serde_json::from_slice(
+        &std::fs::read(rules).with_context(|| format!("reading the rules {}", rules.display()))?,
+    )
+    .context("the rules file is not the rules JSON of a result version")?;
+    cuocthi_domain::verify::verify(&csv, &rules, seed)
+        .map_err(|e| anyhow::anyhow!("the export cannot be read: {e}"))
 }

@@ -332,6 +332,43 @@ pub async fn export_version(
         .body(row.export_csv))
 }
 
+/// The rules a result version was computed under (tie-break keys, prize rules, prediction
+/// target): with the export and the seed, what `cuocthi verify` needs.
+#[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/rules.json", tag = "results",
+    params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
+           ("version" = i32, Path, description = "Result version")),
+    responses(
+        (status = 200, description = "The rules in force", body = Object),
+        (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
+        (status = 403, description = "Wrong role", body = cuocthi_store::api::ErrorBody),
+        (status = 404, description = "No such contest, round or version", body = cuocthi_store::api::ErrorBody),
+    ))]
+#[get("/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/rules.json")]
+pub async fn rules_version(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, number, version) = path.into_inner();
+    let staff = authenticate(&req, &ctx.db, ctx.now_ms()).await?;
+    staff.require(&[Role::Admin, Role::Organizer])?;
+    let contest = service::contest_by_slug(&ctx.db, &slug).await?;
+    let round = service::round_by_number(&ctx.db, contest.id, number).await?;
+    let row = result::Entity::find()
+        .filter(result::Column::RoundId.eq(round.id))
+        .filter(result::Column::Version.eq(version))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"quy-tac-{slug}-dot-{number}-v{version}.json\""),
+        ))
+        .body(row.rules))
+}
+
 /// The published winners of every round (public; never phone or national ID).
 #[utoipa::path(get, path = "/api/v1/contests/{slug}/winners", tag = "results",
     params(("slug" = String, Path, description = "The contest's slug")),

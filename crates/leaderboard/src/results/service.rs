@@ -125,16 +125,8 @@ pub struct FinalizedResult {
     pub finalized_at: String,
 }
 
-/// The rules in force, stored with each version.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RulesInForce {
-    /// Tie-break keys in order.
-    pub tie_breaks: Vec<TieBreakKey>,
-    /// Prize rules.
-    pub prizes: PrizeRules,
-    /// The prediction target, or null without a prediction question.
-    pub prediction_target: Option<PredictionTarget>,
-}
+/// The rules in force, stored with each version: the same document `cuocthi verify` reads.
+pub use cuocthi_domain::verify::Rules as RulesInForce;
 
 #[derive(Debug, FromQueryResult)]
 struct AttemptRow {
