@@ -453,17 +453,27 @@ pub async fn template(
     Ok(xlsx_response(bytes, "mau-cau-hoi.xlsx"))
 }
 
+/// The contest and its bank's current versions, in the template's shape (what both exports
+/// write).
 async fn export_rows(
     ctx: &AppContext,
     slug: &str,
-) -> Result<(contest::Model, Vec<BankQuestionDto>), ApiError> {
+) -> Result<(contest::Model, Vec<sheet::SheetQuestion>), ApiError> {
     let contest = contest_of(&ctx.db, slug).await?;
-    let list = service::list(&ctx.db, contest.id, None, None, None).await?;
-    Ok((contest, list))
-}
-
-fn key_indices(dto: &BankQuestionDto) -> Vec<u8> {
-    service::as_parsed(dto).key
+    let rows = service::list(&ctx.db, contest.id, None, None, None)
+        .await?
+        .iter()
+        .map(|q| sheet::SheetQuestion {
+            topic: q.topic.name.clone(),
+            text: q.current.text.clone(),
+            options: q.current.options.clone(),
+            key: service::as_parsed(q).key,
+            points: q.current.points,
+            explanation: q.current.explanation.clone(),
+            difficulty: q.current.difficulty.clone(),
+        })
+        .collect();
+    Ok((contest, rows))
 }
 
 /// The bank as `.xlsx` in the template: importing it gives the same bank.
@@ -480,19 +490,7 @@ pub async fn export_xlsx(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     organizer(&req, &ctx).await?;
-    let (contest, list) = export_rows(&ctx, &slug).await?;
-    let rows: Vec<sheet::SheetQuestion> = list
-        .iter()
-        .map(|q| sheet::SheetQuestion {
-            topic: q.topic.name.clone(),
-            text: q.current.text.clone(),
-            options: q.current.options.clone(),
-            key: key_indices(q),
-            points: q.current.points,
-            explanation: q.current.explanation.clone(),
-            difficulty: q.current.difficulty.clone(),
-        })
-        .collect();
+    let (contest, rows) = export_rows(&ctx, &slug).await?;
     let bytes = web::block(move || sheet::questions_to_xlsx(&rows))
         .await
         .map_err(ApiError::internal)?
@@ -517,16 +515,16 @@ pub async fn export_gift(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     organizer(&req, &ctx).await?;
-    let (contest, list) = export_rows(&ctx, &slug).await?;
-    let rows: Vec<gift::ExportQuestion> = list
-        .iter()
+    let (contest, sheet_rows) = export_rows(&ctx, &slug).await?;
+    let rows: Vec<gift::ExportQuestion> = sheet_rows
+        .into_iter()
         .map(|q| gift::ExportQuestion {
-            topic: q.topic.name.clone(),
-            text: q.current.text.clone(),
-            options: q.current.options.clone(),
-            key: key_indices(q),
-            points: q.current.points,
-            explanation: q.current.explanation.clone(),
+            topic: q.topic,
+            text: q.text,
+            options: q.options,
+            key: q.key,
+            points: q.points,
+            explanation: q.explanation,
         })
         .collect();
     Ok(HttpResponse::Ok()

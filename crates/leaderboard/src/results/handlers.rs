@@ -294,6 +294,27 @@ pub async fn list_versions(
         .json(items))
 }
 
+/// A stored result version, for admins and organizers: 404 when the contest, round or
+/// version does not exist.
+async fn stored_version(
+    req: &HttpRequest,
+    ctx: &AppContext,
+    slug: &str,
+    number: i32,
+    version: i32,
+) -> Result<result::Model, ApiError> {
+    let staff = authenticate(req, &ctx.db, ctx.now_ms()).await?;
+    staff.require(&[Role::Admin, Role::Organizer])?;
+    let contest = service::contest_by_slug(&ctx.db, slug).await?;
+    let round = service::round_by_number(&ctx.db, contest.id, number).await?;
+    result::Entity::find()
+        .filter(result::Column::RoundId.eq(round.id))
+        .filter(result::Column::Version.eq(version))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
 /// The canonical results export of a version (CSV, UTF-8 without BOM): with the rules and the
 /// seed, everything the winners depend on; no name, phone or national ID.
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/export.csv", tag = "results",
@@ -312,16 +333,7 @@ pub async fn export_version(
     path: web::Path<(String, i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, number, version) = path.into_inner();
-    let staff = authenticate(&req, &ctx.db, ctx.now_ms()).await?;
-    staff.require(&[Role::Admin, Role::Organizer])?;
-    let contest = service::contest_by_slug(&ctx.db, &slug).await?;
-    let round = service::round_by_number(&ctx.db, contest.id, number).await?;
-    let row = result::Entity::find()
-        .filter(result::Column::RoundId.eq(round.id))
-        .filter(result::Column::Version.eq(version))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let row = stored_version(&req, &ctx, &slug, number, version).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((
@@ -350,16 +362,7 @@ pub async fn rules_version(
     path: web::Path<(String, i32, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, number, version) = path.into_inner();
-    let staff = authenticate(&req, &ctx.db, ctx.now_ms()).await?;
-    staff.require(&[Role::Admin, Role::Organizer])?;
-    let contest = service::contest_by_slug(&ctx.db, &slug).await?;
-    let round = service::round_by_number(&ctx.db, contest.id, number).await?;
-    let row = result::Entity::find()
-        .filter(result::Column::RoundId.eq(round.id))
-        .filter(result::Column::Version.eq(version))
-        .one(&ctx.db)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let row = stored_version(&req, &ctx, &slug, number, version).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .insert_header((
