@@ -35,7 +35,10 @@ pub async fn sweep_once(ctx: &AppContext, snapshots: &Snapshots) -> Result<usize
         let id = row.id;
         // One attempt that cannot be closed must not stop the others.
         match close_if_overdue(&ctx.db, &contest, row, now).await {
-            Ok(after) if after.status == AttemptStatus::Expired.as_str() => closed += 1,
+            Ok(after) if after.status == AttemptStatus::Expired.as_str() => {
+                closed += 1;
+                crate::engine::record_on_live_board(ctx, &after).await;
+            }
             Ok(_) => {}
             Err(error) => tracing::warn!(attempt = %id, %error, "could not expire an attempt"),
         }

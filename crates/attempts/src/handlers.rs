@@ -286,7 +286,11 @@ pub async fn get_attempt(
 ) -> Result<HttpResponse, ApiError> {
     let (contest, row) = own_attempt(&req, &ctx, &snapshots, &tokens, *id).await?;
     let now = ctx.clock.now();
+    let was_open = row.status == "in_progress";
     let row = engine::close_if_overdue(&ctx.db, &contest, row, now).await?;
+    if was_open && row.status != "in_progress" {
+        engine::record_on_live_board(&ctx, &row).await;
+    }
     Ok(no_store(
         HttpResponse::Ok().json(engine::view(&ctx.db, &contest, &row, now).await?),
     ))
@@ -390,6 +394,8 @@ pub async fn submit_attempt(
         parse_prediction(&parsed.prediction)?
     };
     let row = engine::submit(&ctx.db, &contest, row, prediction, ctx.clock.now()).await?;
+    // After the commit; idempotent (only a better entry replaces), never fails the submit.
+    engine::record_on_live_board(&ctx, &row).await;
     let left = engine::attempts_left(&ctx.db, &contest, &row).await?;
     let result = engine::result_of(&row, left).ok_or_else(|| {
         ApiError::internal(format!("attempt {} finished without a score", row.id))

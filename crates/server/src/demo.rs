@@ -110,6 +110,8 @@ pub async fn seed(
         topic_quotas: "[]".into(),
         tie_breaks: serde_json::to_string(&default_tie_breaks())?,
         prizes: default_prizes().to_string(),
+        public_leaderboard: true,
+        leaderboard_size: 10,
         created_at: opens_at,
         updated_at: opens_at,
     }))

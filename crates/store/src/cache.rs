@@ -4,8 +4,9 @@
 //! is bounded in time; a cache that fails or is slow answers like an empty one, so the
 //! callers fall back to the database.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -27,6 +28,111 @@ pub trait Cache: Send + Sync + 'static {
     fn kind(&self) -> &'static str;
     /// Whether the cache answers now.
     async fn ping(&self) -> bool;
+
+    /// Offers `entry` to the board under `key`: it replaces the member's stored entry only
+    /// when it ranks better ([`BoardEntry::outranks`]), and only when the board has been built
+    /// and is fresh (a board not built yet is filled by its next rebuild instead). Atomic per
+    /// member, whichever node offers. `now_ms` becomes the board's `updated_at` on a change.
+    async fn board_offer(&self, key: &str, entry: &BoardEntry, now_ms: i64) -> BoardOffer {
+        let _ = (key, entry, now_ms);
+        BoardOffer::Unavailable
+    }
+
+    /// Replaces the whole board under `key` with `entries` (best per member already chosen)
+    /// and marks it fresh for `fresh_for`; returns whether it was stored.
+    async fn board_replace(
+        &self,
+        key: &str,
+        entries: &[BoardEntry],
+        now_ms: i64,
+        fresh_for: Duration,
+    ) -> bool {
+        let _ = (key, entries, now_ms, fresh_for);
+        false
+    }
+
+    /// The best `limit` entries of the board under `key`, best first, with the number of its
+    /// members; `None` when the cache is unreachable. A board never built reads as empty and
+    /// not fresh; a board whose freshness has lapsed still returns its (stale) entries.
+    async fn board_top(&self, key: &str, limit: usize) -> Option<BoardPage> {
+        let _ = (key, limit);
+        None
+    }
+
+    /// Forgets the board under `key` (entries and freshness): the next read rebuilds it.
+    /// Failures are logged and ignored.
+    async fn board_drop(&self, key: &str) {
+        let _ = key;
+    }
+}
+
+/// One member of a board (a ranked set with a detail per member): the order is `score`
+/// descending, then `tie` ascending (byte order), then `member` ascending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardEntry {
+    /// The member's identity (one entry per member).
+    pub member: String,
+    /// Higher ranks first. Finite and not negative; anything else is stored as 0. Exact in
+    /// Redis up to 2^53.
+    pub score: f64,
+    /// Among equal scores, the smaller ranks first (compared byte by byte). Must not contain
+    /// `|`.
+    pub tie: String,
+    /// Whatever the caller needs to show the entry (JSON, for instance).
+    pub detail: String,
+}
+
+impl BoardEntry {
+    fn sane_score(&self) -> f64 {
+        if self.score.is_finite() && self.score > 0.0 {
+            self.score
+        } else {
+            0.0
+        }
+    }
+
+    /// Whether this entry ranks strictly better than `other` (members not compared: both are
+    /// entries of one member when a board decides whether to keep an offer).
+    pub fn outranks(&self, other: &BoardEntry) -> bool {
+        let (mine, theirs) = (self.sane_score(), other.sane_score());
+        mine > theirs || (mine == theirs && self.tie.as_bytes() < other.tie.as_bytes())
+    }
+
+    /// The board's order: best first.
+    pub fn board_order(a: &BoardEntry, b: &BoardEntry) -> std::cmp::Ordering {
+        b.sane_score()
+            .total_cmp(&a.sane_score())
+            .then_with(|| a.tie.as_bytes().cmp(b.tie.as_bytes()))
+            .then_with(|| a.member.cmp(&b.member))
+    }
+}
+
+/// What [`Cache::board_offer`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoardOffer {
+    /// Stored: the member had no entry or a worse one.
+    Stored,
+    /// Not stored: the member's entry ranks as well or better.
+    NotBetter,
+    /// Not stored: the board is not built (or no longer fresh); its next rebuild reads the
+    /// database.
+    NotBuilt,
+    /// The cache could not be reached.
+    Unavailable,
+}
+
+/// A read of the top of a board.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BoardPage {
+    /// Whether the board was built and is still fresh; when false, `entries` may be stale or
+    /// missing and the caller should rebuild it.
+    pub fresh: bool,
+    /// Members on the board.
+    pub total: u64,
+    /// The best entries, best first, at most the limit asked for.
+    pub entries: Vec<BoardEntry>,
+    /// When the board last changed (the `now_ms` of its last stored offer or rebuild).
+    pub updated_at_ms: Option<i64>,
 }
 
 fn count_lookup(hit: bool) {
@@ -42,6 +148,45 @@ fn count_lookup(hit: bool) {
 #[derive(Debug, Default)]
 pub struct InProcessCache {
     entries: Mutex<HashMap<String, (String, Instant)>>,
+    boards: Mutex<HashMap<String, LocalBoard>>,
+}
+
+/// A board in this process: the entries by member and their order.
+#[derive(Debug, Default)]
+struct LocalBoard {
+    members: HashMap<String, BoardEntry>,
+    order: BTreeSet<LocalRank>,
+    fresh_until: Option<Instant>,
+    updated_at_ms: Option<i64>,
+}
+
+/// The board order as a sort key: score descending (the bits of a finite, non-negative f64
+/// order as the number does), then tie and member ascending.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct LocalRank(Reverse<u64>, String, String);
+
+impl LocalRank {
+    fn of(entry: &BoardEntry) -> Self {
+        Self(
+            Reverse(entry.sane_score().to_bits()),
+            entry.tie.clone(),
+            entry.member.clone(),
+        )
+    }
+}
+
+impl LocalBoard {
+    fn put(&mut self, entry: BoardEntry) {
+        if let Some(old) = self.members.remove(&entry.member) {
+            self.order.remove(&LocalRank::of(&old));
+        }
+        self.order.insert(LocalRank::of(&entry));
+        self.members.insert(entry.member.clone(), entry);
+    }
+
+    fn is_fresh(&self) -> bool {
+        self.fresh_until.is_some_and(|until| until > Instant::now())
+    }
 }
 
 impl InProcessCache {
@@ -51,6 +196,20 @@ impl InProcessCache {
     /// An empty cache.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Most boards kept; past this they are all dropped (each is rebuilt on its next read).
+    const MAX_BOARDS: usize = 10_000;
+
+    fn with_boards<T>(&self, f: impl FnOnce(&mut HashMap<String, LocalBoard>) -> T) -> T {
+        let mut boards = self
+            .boards
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if boards.len() >= Self::MAX_BOARDS {
+            boards.clear();
+        }
+        f(&mut boards)
     }
 
     fn with_entries<T>(&self, f: impl FnOnce(&mut HashMap<String, (String, Instant)>) -> T) -> T {
@@ -114,6 +273,76 @@ impl Cache for InProcessCache {
     async fn ping(&self) -> bool {
         true
     }
+
+    async fn board_offer(&self, key: &str, entry: &BoardEntry, now_ms: i64) -> BoardOffer {
+        self.with_boards(|boards| {
+            let Some(board) = boards.get_mut(key).filter(|b| b.is_fresh()) else {
+                return BoardOffer::NotBuilt;
+            };
+            if board
+                .members
+                .get(&entry.member)
+                .is_some_and(|old| !entry.outranks(old))
+            {
+                return BoardOffer::NotBetter;
+            }
+            board.put(entry.clone());
+            board.updated_at_ms = Some(now_ms);
+            BoardOffer::Stored
+        })
+    }
+
+    async fn board_replace(
+        &self,
+        key: &str,
+        entries: &[BoardEntry],
+        now_ms: i64,
+        fresh_for: Duration,
+    ) -> bool {
+        let mut board = LocalBoard {
+            fresh_until: Some(Instant::now() + fresh_for),
+            updated_at_ms: Some(now_ms),
+            ..LocalBoard::default()
+        };
+        for entry in entries {
+            if board
+                .members
+                .get(&entry.member)
+                .is_none_or(|old| entry.outranks(old))
+            {
+                board.put(entry.clone());
+            }
+        }
+        self.with_boards(|boards| {
+            boards.insert(key.to_owned(), board);
+        });
+        true
+    }
+
+    async fn board_top(&self, key: &str, limit: usize) -> Option<BoardPage> {
+        let page = self.with_boards(|boards| match boards.get(key) {
+            None => BoardPage::default(),
+            Some(board) => BoardPage {
+                fresh: board.is_fresh(),
+                total: board.members.len() as u64,
+                entries: board
+                    .order
+                    .iter()
+                    .take(limit)
+                    .filter_map(|rank| board.members.get(&rank.2).cloned())
+                    .collect(),
+                updated_at_ms: board.updated_at_ms,
+            },
+        });
+        count_lookup(page.fresh);
+        Some(page)
+    }
+
+    async fn board_drop(&self, key: &str) {
+        self.with_boards(|boards| {
+            boards.remove(key);
+        });
+    }
 }
 
 /// Redis, through a reconnecting connection manager; every key is prefixed.
@@ -122,7 +351,92 @@ pub struct RedisCache {
     connection: redis::aio::ConnectionManager,
     prefix: String,
     timeout: Duration,
+    /// Boards an offer could not reach: Redis may have come back with them stale, so their
+    /// freshness is dropped on the next board call that gets through.
+    unsure_boards: Arc<Mutex<HashSet<String>>>,
 }
+
+/// Offers an entry to a board: stores it when the board is fresh and the member has no entry
+/// or a worse one (score higher, or equal with a tie smaller byte by byte).
+/// KEYS: set, details, fresh marker. ARGV: member, score, tie, detail, now_ms.
+/// Returns 1 stored, 0 not better, -1 not built.
+const OFFER_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+local function less(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if old then
+  local olds, news = tonumber(old), tonumber(ARGV[2])
+  if news < olds then return 0 end
+  if news == olds then
+    local stored = redis.call('HGET', KEYS[2], ARGV[1])
+    if stored then
+      local sep = string.find(stored, '|', 1, true)
+      local oldtie = sep and string.sub(stored, 1, sep - 1) or ''
+      if not less(ARGV[3], oldtie) then return 0 end
+    end
+  end
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. '|' .. ARGV[4], '~at', ARGV[5])
+return 1
+";
+
+/// Reads the top of a board: the best `limit` members, plus every member tied on the last
+/// one's score (up to a cap) so the caller can order ties exactly.
+/// KEYS: set, details, fresh marker. ARGV: limit, tie cap.
+/// Returns {fresh, total, updated_at or false, members, scores, details}.
+const TOP_SCRIPT: &str = r"
+local fresh = redis.call('EXISTS', KEYS[3])
+local total = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[1])
+local members, scores, seen = {}, {}, {}
+if limit > 0 then
+  local top = redis.call('ZREVRANGE', KEYS[1], 0, limit - 1, 'WITHSCORES')
+  for i = 1, #top, 2 do
+    members[#members + 1] = top[i]
+    scores[#scores + 1] = top[i + 1]
+    seen[top[i]] = true
+  end
+  if #members == limit then
+    local last = scores[#scores]
+    local tied = redis.call('ZREVRANGEBYSCORE', KEYS[1], last, last, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+    for i = 1, #tied, 2 do
+      if not seen[tied[i]] then
+        members[#members + 1] = tied[i]
+        scores[#scores + 1] = tied[i + 1]
+        seen[tied[i]] = true
+      end
+    end
+  end
+end
+local details = {}
+for i = 1, #members do details[i] = redis.call('HGET', KEYS[2], members[i]) end
+local at = redis.call('HGET', KEYS[2], '~at')
+return {fresh, total, at, members, scores, details}
+";
+
+/// Swaps a board written under temporary keys into place and marks it fresh.
+/// KEYS: set, details, fresh marker, temporary set, temporary details.
+/// ARGV: keep_ms, fresh_ms, whether the temporary set exists (1/0).
+const SWAP_SCRIPT: &str = r"
+if ARGV[3] == '1' then
+  redis.call('RENAME', KEYS[4], KEYS[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+else
+  redis.call('DEL', KEYS[1])
+end
+redis.call('RENAME', KEYS[5], KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+return 1
+";
 
 impl RedisCache {
     /// Connects to `url`; every key gets `prefix` in front (tests use one prefix each).
@@ -137,7 +451,53 @@ impl RedisCache {
             connection,
             prefix: prefix.to_owned(),
             timeout: Duration::from_millis(500),
+            unsure_boards: Arc::default(),
         })
+    }
+
+    /// How long a board's entries are kept at most (each rebuild sets it anew); far longer
+    /// than its freshness, so a lapsed board can still be served while one reader rebuilds it.
+    const BOARD_KEEP: Duration = Duration::from_secs(24 * 3600);
+    /// Members written per command while a board is rebuilt.
+    const BOARD_CHUNK: usize = 1000;
+    /// Most members tied on the last score that a board read adds for exact ordering.
+    const BOARD_TIE_CAP: usize = 1000;
+
+    /// The keys of a board: its sorted set, its details hash and its freshness marker. One
+    /// hash tag would keep them together on a cluster when the caller puts one in `key`.
+    fn board_keys(&self, key: &str) -> (String, String, String) {
+        (
+            self.key(key),
+            self.key(&format!("{key}:d")),
+            self.key(&format!("{key}:fresh")),
+        )
+    }
+
+    fn lock_unsure(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.unsure_boards
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Drops the freshness of boards that missed an offer while Redis was unreachable, now
+    /// that it answers again: they are rebuilt from the database on their next read.
+    async fn settle_unsure_boards(&self) {
+        let pending: Vec<String> = self.lock_unsure().iter().cloned().collect();
+        for key in pending {
+            let mut command = redis::cmd("DEL");
+            command.arg(self.board_keys(&key).2);
+            if self.run::<i64>(command).await.is_some() {
+                self.lock_unsure().remove(&key);
+            }
+        }
+    }
+
+    fn mark_unsure(&self, key: &str) {
+        let mut unsure = self.lock_unsure();
+        // Bounded: boards are per round, so thousands are already far more than exist.
+        if unsure.len() < 10_000 {
+            unsure.insert(key.to_owned());
+        }
     }
 
     async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Option<T> {
@@ -207,6 +567,185 @@ impl Cache for RedisCache {
     async fn ping(&self) -> bool {
         self.run::<String>(redis::cmd("PING")).await.is_some()
     }
+
+    async fn board_offer(&self, key: &str, entry: &BoardEntry, now_ms: i64) -> BoardOffer {
+        self.settle_unsure_boards().await;
+        let (set, details, fresh) = self.board_keys(key);
+        let mut command = redis::cmd("EVAL");
+        command
+            .arg(OFFER_SCRIPT)
+            .arg(3)
+            .arg(set)
+            .arg(details)
+            .arg(fresh)
+            .arg(&entry.member)
+            .arg(entry.sane_score())
+            .arg(&entry.tie)
+            .arg(&entry.detail)
+            .arg(now_ms);
+        match self.run::<i64>(command).await {
+            Some(1) => BoardOffer::Stored,
+            Some(0) => BoardOffer::NotBetter,
+            Some(_) => BoardOffer::NotBuilt,
+            None => {
+                self.mark_unsure(key);
+                BoardOffer::Unavailable
+            }
+        }
+    }
+
+    async fn board_replace(
+        &self,
+        key: &str,
+        entries: &[BoardEntry],
+        now_ms: i64,
+        fresh_for: Duration,
+    ) -> bool {
+        self.settle_unsure_boards().await;
+        let (set, details, fresh) = self.board_keys(key);
+        // Written aside first, then swapped in at once: readers never see half a board.
+        let scratch = uuid::Uuid::new_v4().simple().to_string();
+        let temp_set = self.key(&format!("{key}:tmp:{scratch}"));
+        let temp_details = self.key(&format!("{key}:tmpd:{scratch}"));
+        let abandon_after = Duration::from_secs(60).as_millis() as u64;
+        let mut head = redis::cmd("HSET");
+        head.arg(&temp_details).arg("~at").arg(now_ms);
+        if self.run::<i64>(head).await.is_none() {
+            return false;
+        }
+        let mut expire = redis::cmd("PEXPIRE");
+        expire.arg(&temp_details).arg(abandon_after);
+        let _: Option<i64> = self.run(expire).await;
+        let mut best: HashMap<&str, &BoardEntry> = HashMap::new();
+        for entry in entries {
+            let keep = best
+                .get(entry.member.as_str())
+                .is_none_or(|old| entry.outranks(old));
+            if keep {
+                best.insert(&entry.member, entry);
+            }
+        }
+        let best: Vec<&BoardEntry> = best.into_values().collect();
+        for chunk in best.chunks(Self::BOARD_CHUNK) {
+            let mut add = redis::cmd("ZADD");
+            add.arg(&temp_set);
+            let mut put = redis::cmd("HSET");
+            put.arg(&temp_details);
+            for entry in chunk {
+                add.arg(entry.sane_score()).arg(&entry.member);
+                put.arg(&entry.member)
+                    .arg(format!("{}|{}", entry.tie, entry.detail));
+            }
+            if self.run::<i64>(add).await.is_none() || self.run::<i64>(put).await.is_none() {
+                return false;
+            }
+        }
+        if !best.is_empty() {
+            let mut expire = redis::cmd("PEXPIRE");
+            expire.arg(&temp_set).arg(abandon_after);
+            let _: Option<i64> = self.run(expire).await;
+        }
+        let mut swap = redis::cmd("EVAL");
+        swap.arg(SWAP_SCRIPT)
+            .arg(5)
+            .arg(set)
+            .arg(details)
+            .arg(fresh)
+            .arg(&temp_set)
+            .arg(&temp_details)
+            .arg(Self::BOARD_KEEP.as_millis() as u64)
+            .arg(fresh_for.as_millis().max(1) as u64)
+            .arg(if best.is_empty() { "0" } else { "1" });
+        self.run::<i64>(swap).await.is_some()
+    }
+
+    async fn board_top(&self, key: &str, limit: usize) -> Option<BoardPage> {
+        self.settle_unsure_boards().await;
+        let (set, details, fresh) = self.board_keys(key);
+        let mut command = redis::cmd("EVAL");
+        command
+            .arg(TOP_SCRIPT)
+            .arg(3)
+            .arg(set)
+            .arg(details)
+            .arg(fresh)
+            .arg(limit)
+            .arg(Self::BOARD_TIE_CAP);
+        let reply = self.run::<redis::Value>(command).await?;
+        let page = parse_board_top(reply, limit);
+        if page.is_none() {
+            tracing::warn!("redis board read answered in an unexpected shape");
+        }
+        count_lookup(page.as_ref().is_some_and(|p| p.fresh));
+        page
+    }
+
+    async fn board_drop(&self, key: &str) {
+        let (set, details, fresh) = self.board_keys(key);
+        let mut command = redis::cmd("DEL");
+        command.arg(set).arg(details).arg(fresh);
+        if self.run::<i64>(command).await.is_none() {
+            self.mark_unsure(key);
+        }
+    }
+}
+
+fn value_text(value: &redis::Value) -> Option<String> {
+    match value {
+        redis::Value::BulkString(bytes) => String::from_utf8(bytes.clone()).ok(),
+        redis::Value::SimpleString(text) => Some(text.clone()),
+        redis::Value::Int(n) => Some(n.to_string()),
+        redis::Value::Double(x) => Some(x.to_string()),
+        _ => None,
+    }
+}
+
+fn value_int(value: &redis::Value) -> Option<i64> {
+    match value {
+        redis::Value::Int(n) => Some(*n),
+        other => value_text(other)?.parse().ok(),
+    }
+}
+
+/// Decodes [`TOP_SCRIPT`]'s answer into a page: every member with its detail, in board order,
+/// cut to `limit`. Members without a detail (a board half-written by hand) are left out.
+fn parse_board_top(reply: redis::Value, limit: usize) -> Option<BoardPage> {
+    let redis::Value::Array(parts) = reply else {
+        return None;
+    };
+    let [fresh, total, at, members, scores, details] = parts.as_slice() else {
+        return None;
+    };
+    let (redis::Value::Array(members), redis::Value::Array(scores)) = (members, scores) else {
+        return None;
+    };
+    let details = match details {
+        redis::Value::Array(details) => details.as_slice(),
+        _ => &[],
+    };
+    let mut entries: Vec<BoardEntry> = members
+        .iter()
+        .zip(scores)
+        .zip(details)
+        .filter_map(|((member, score), detail)| {
+            let stored = value_text(detail)?;
+            let (tie, detail) = stored.split_once('|')?;
+            Some(BoardEntry {
+                member: value_text(member)?,
+                score: value_text(score)?.parse().ok()?,
+                tie: tie.to_owned(),
+                detail: detail.to_owned(),
+            })
+        })
+        .collect();
+    entries.sort_by(BoardEntry::board_order);
+    entries.truncate(limit);
+    Some(BoardPage {
+        fresh: value_int(fresh)? == 1,
+        total: value_int(total)?.max(0) as u64,
+        entries,
+        updated_at_ms: value_int(at),
+    })
 }
 
 #[cfg(test)]
@@ -242,5 +781,118 @@ mod tests {
         assert_eq!(cache.incr("n", Duration::from_secs(60)).await, Some(1));
         assert_eq!(cache.incr("n", Duration::from_secs(60)).await, Some(2));
         cache.delete("n").await;
+        boards_keep_the_best_entry_per_member(&cache).await;
+    }
+
+    fn entry(member: &str, score: f64, tie: &str) -> BoardEntry {
+        BoardEntry {
+            member: member.into(),
+            score,
+            tie: tie.into(),
+            detail: format!("{{\"m\":\"{member}\",\"s\":{score},\"t\":\"{tie}\"}}"),
+        }
+    }
+
+    fn members(page: &BoardPage) -> Vec<&str> {
+        page.entries.iter().map(|e| e.member.as_str()).collect()
+    }
+
+    /// The board contract, for any cache.
+    async fn boards_keep_the_best_entry_per_member(cache: &dyn Cache) {
+        let key = "lb:{test}";
+        let fresh = Duration::from_secs(60);
+        // Never built: empty, not fresh, and offers wait for the rebuild.
+        let empty = cache.board_top(key, 10).await.unwrap();
+        assert_eq!((empty.fresh, empty.total), (false, 0));
+        assert_eq!(
+            cache.board_offer(key, &entry("a", 5.0, "1"), 1).await,
+            BoardOffer::NotBuilt
+        );
+        // Rebuilt from a list that has two entries for "b": the better one stays.
+        assert!(
+            cache
+                .board_replace(
+                    key,
+                    &[
+                        entry("a", 5.0, "2"),
+                        entry("b", 3.0, "1"),
+                        entry("b", 4.0, "9"),
+                        entry("c", 4.0, "5"),
+                    ],
+                    100,
+                    fresh,
+                )
+                .await
+        );
+        let page = cache.board_top(key, 10).await.unwrap();
+        assert!(page.fresh);
+        assert_eq!(page.total, 3);
+        assert_eq!(members(&page), ["a", "c", "b"]);
+        assert_eq!(page.updated_at_ms, Some(100));
+        // Worse or equal offers change nothing; a better tie or score replaces.
+        assert_eq!(
+            cache.board_offer(key, &entry("a", 4.0, "0"), 200).await,
+            BoardOffer::NotBetter
+        );
+        assert_eq!(
+            cache.board_offer(key, &entry("a", 5.0, "2"), 200).await,
+            BoardOffer::NotBetter
+        );
+        assert_eq!(
+            cache.board_offer(key, &entry("b", 4.0, "10"), 200).await,
+            BoardOffer::Stored,
+            "\"10\" sorts before \"9\" byte by byte"
+        );
+        assert_eq!(
+            cache.board_offer(key, &entry("d", 6.0, "7"), 300).await,
+            BoardOffer::Stored
+        );
+        let page = cache.board_top(key, 10).await.unwrap();
+        assert_eq!(members(&page), ["d", "a", "b", "c"]);
+        assert_eq!(page.entries[2], entry("b", 4.0, "10"));
+        assert_eq!(page.updated_at_ms, Some(300));
+        // The top two only; ties on the cut are ordered by tie, not by member.
+        let top = cache.board_top(key, 3).await.unwrap();
+        assert_eq!((top.total, members(&top)), (4, vec!["d", "a", "b"]));
+        // Dropped: gone, and offers wait for the next rebuild again.
+        cache.board_drop(key).await;
+        let gone = cache.board_top(key, 10).await.unwrap();
+        assert_eq!((gone.fresh, gone.total), (false, 0));
+        assert_eq!(
+            cache.board_offer(key, &entry("a", 9.0, "1"), 400).await,
+            BoardOffer::NotBuilt
+        );
+        // An empty rebuild is a built board.
+        assert!(cache.board_replace(key, &[], 500, fresh).await);
+        let built = cache.board_top(key, 10).await.unwrap();
+        assert_eq!((built.fresh, built.total), (true, 0));
+        assert_eq!(
+            cache.board_offer(key, &entry("a", 9.0, "1"), 600).await,
+            BoardOffer::Stored
+        );
+        cache.board_drop(key).await;
+    }
+
+    #[tokio::test]
+    async fn in_process_boards_keep_the_best_entry_per_member() {
+        boards_keep_the_best_entry_per_member(&InProcessCache::new()).await;
+    }
+
+    #[tokio::test]
+    async fn a_lapsed_board_still_serves_its_entries_but_takes_no_offers() {
+        let cache = InProcessCache::new();
+        let key = "lb:{lapsed}";
+        assert!(
+            cache
+                .board_replace(key, &[entry("a", 1.0, "1")], 1, Duration::ZERO)
+                .await
+        );
+        let page = cache.board_top(key, 10).await.unwrap();
+        assert!(!page.fresh);
+        assert_eq!(members(&page), ["a"]);
+        assert_eq!(
+            cache.board_offer(key, &entry("b", 2.0, "1"), 2).await,
+            BoardOffer::NotBuilt
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod context;
 pub mod db;
 pub mod entities;
+pub mod live_board;
 pub mod metrics;
 pub mod random;
 pub mod ratelimit;

@@ -73,6 +73,10 @@ pub struct ContestInput {
     /// Prize rules (spec/api.md).
     #[schema(value_type = Option<Object>)]
     pub prizes: Option<serde_json::Value>,
+    /// Show the live leaderboard on the public pages (default false). May change at any time.
+    pub public_leaderboard: Option<bool>,
+    /// Entries the public live leaderboard shows, 1–100 (default 10). May change at any time.
+    pub leaderboard_size: Option<i64>,
 }
 
 /// A category in a contest body.
@@ -160,6 +164,10 @@ pub struct ContestDraft {
     pub listed: bool,
     /// Prize rules.
     pub prizes: PrizeRules,
+    /// Live leaderboard on the public pages.
+    pub public_leaderboard: bool,
+    /// Entries the public live leaderboard shows.
+    pub leaderboard_size: i32,
 }
 
 /// The consent text used when a contest gives none.
@@ -205,6 +213,8 @@ impl ContestDraft {
             timezone: "Asia/Ho_Chi_Minh".to_owned(),
             listed: true,
             prizes: PrizeRules::default(),
+            public_leaderboard: false,
+            leaderboard_size: 10,
         }
     }
 }
@@ -367,6 +377,16 @@ pub fn apply(input: &ContestInput, mut draft: ContestDraft) -> Result<ContestDra
     if let Some(v) = input.listed {
         draft.listed = v;
     }
+    if let Some(v) = input.public_leaderboard {
+        draft.public_leaderboard = v;
+    }
+    number_field(
+        &mut problems,
+        "leaderboard_size",
+        input.leaderboard_size,
+        1..=100,
+        &mut draft.leaderboard_size,
+    );
     if let Some(tz) = &input.timezone {
         let tz = tz.trim();
         let plausible = !tz.is_empty()
@@ -741,6 +761,31 @@ mod tests {
         let next = apply(&input, current.clone()).unwrap();
         assert!(locked_changes(&current, &next, &[]).is_empty());
         assert_eq!(locked_changes(&current, &next, &[1]), vec!["rounds"]);
+    }
+
+    #[test]
+    fn the_live_leaderboard_settings_are_checked_and_never_locked() {
+        let current = base();
+        assert_eq!(
+            (current.public_leaderboard, current.leaderboard_size),
+            (false, 10)
+        );
+        let input: ContestInput = serde_json::from_value(
+            serde_json::json!({"public_leaderboard": true, "leaderboard_size": 100}),
+        )
+        .unwrap();
+        let next = apply(&input, current.clone()).unwrap();
+        assert!(next.public_leaderboard);
+        assert_eq!(next.leaderboard_size, 100);
+        assert!(locked_changes(&current, &next, &[1]).is_empty());
+        for bad in [0, 101, -3] {
+            let input: ContestInput =
+                serde_json::from_value(serde_json::json!({ "leaderboard_size": bad })).unwrap();
+            assert_eq!(
+                apply(&input, base()).unwrap_err()["leaderboard_size"],
+                "out_of_range"
+            );
+        }
     }
 
     #[test]

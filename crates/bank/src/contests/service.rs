@@ -105,6 +105,10 @@ pub struct ContestAdmin {
     /// Prize rules.
     #[schema(value_type = Object)]
     pub prizes: PrizeRules,
+    /// Live leaderboard on the public pages.
+    pub public_leaderboard: bool,
+    /// Entries the public live leaderboard shows (1–100).
+    pub leaderboard_size: i32,
 }
 
 /// Loads a contest's draft and its stored rows.
@@ -173,6 +177,8 @@ pub async fn load(
         timezone: row.timezone.clone(),
         listed: row.listed,
         prizes: serde_json::from_str(&row.prizes).unwrap_or_default(),
+        public_leaderboard: row.public_leaderboard,
+        leaderboard_size: row.leaderboard_size,
     };
     Ok((row, rounds, draft))
 }
@@ -238,6 +244,8 @@ pub fn to_admin(
         timezone: draft.timezone.clone(),
         listed: draft.listed,
         prizes: draft.prizes.clone(),
+        public_leaderboard: draft.public_leaderboard,
+        leaderboard_size: draft.leaderboard_size,
     }
 }
 
@@ -274,6 +282,8 @@ fn contest_row(
         topic_quotas: serde_json::to_string(&draft.topic_quotas).map_err(ApiError::internal)?,
         tie_breaks: serde_json::to_string(&draft.tie_breaks).map_err(ApiError::internal)?,
         prizes: serde_json::to_string(&draft.prizes).map_err(ApiError::internal)?,
+        public_leaderboard: draft.public_leaderboard,
+        leaderboard_size: draft.leaderboard_size,
         created_at,
         updated_at: now_ms,
     })

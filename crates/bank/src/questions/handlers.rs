@@ -296,6 +296,8 @@ pub async fn regrade_question(
     }
     let outcome = regrade(&ctx.db, &version, mask_of(&indices)).await?;
     snapshots.invalidate(contest.id);
+    // The rescored rounds' live boards hold the old scores: rebuilt on their next read.
+    cuocthi_store::live_board::forget_rounds(ctx.cache.as_ref(), &outcome.touched_round_ids).await;
     audit(
         &ctx.db,
         ctx.now_ms(),

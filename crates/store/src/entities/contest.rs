@@ -31,6 +31,10 @@ pub struct Model {
     pub topic_quotas: String,
     pub tie_breaks: String,
     pub prizes: String,
+    /// Whether the public pages show the live leaderboard.
+    pub public_leaderboard: bool,
+    /// Entries the public live leaderboard shows (1–100).
+    pub leaderboard_size: i32,
     pub created_at: i64,
     pub updated_at: i64,
 }
