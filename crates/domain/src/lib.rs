@@ -6,6 +6,7 @@
 pub mod allocation;
 pub mod collective;
 pub mod draw;
+pub mod explain;
 pub mod identity;
 pub mod prizes;
 pub mod ranking;

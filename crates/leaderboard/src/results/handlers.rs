@@ -1,18 +1,24 @@
-//! Handlers of finalizing, publishing, result versions, the canonical export and the public
-//! winners page.
+//! Handlers of previewing, finalizing and publishing, result versions (detail, difference,
+//! canonical export, winners and ranking files) and the public winners page.
+
+use std::collections::{HashMap, HashSet};
 
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use cuocthi_store::entities::result;
+use cuocthi_domain::allocation::{parse_export, participant_ref};
+use cuocthi_store::entities::{category, contest, participant, result, round, unit};
 use cuocthi_store::staff::{audit, authenticate, AuditEntry, Role};
 use cuocthi_store::time::rfc3339_ms;
 use cuocthi_store::{ApiError, AppContext};
 
-use super::service::{self, FinalizedResult};
+use super::diff::{self, ResultDiff};
+use super::files;
+use super::service::{self, CollectiveOut, FinalizedResult, PrizeOut, UnawardedOut};
+use crate::export::{fields_to_csv as to_csv, to_xlsx_book, Field as Cell, Sheet};
 
 type Ctx = web::Data<AppContext>;
 
@@ -136,6 +142,154 @@ fn public_view(r: FinalizedResult) -> PublicRoundWinners {
     }
 }
 
+/// A preview of round `n`'s result: what finalizing now would give, not stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewResult {
+    /// Always null: a preview is not a version.
+    pub version: Option<i32>,
+    /// Always true.
+    pub preview: bool,
+    /// Round number.
+    pub round: i32,
+    /// The prediction target's actual value; null without a prediction question.
+    pub actual: Option<i64>,
+    /// Whether the round had a seed commitment (which the seed matched).
+    pub seed_committed: bool,
+    /// The draw seed used.
+    pub draw_seed: String,
+    /// Individual winners in rank order, each with its explanation.
+    pub prizes: Vec<PrizeOut>,
+    /// Winning units in rank order.
+    pub collective: Vec<CollectiveOut>,
+    /// Individual places nobody could take.
+    pub unawarded: Vec<UnawardedOut>,
+    /// Collective places nobody could take.
+    pub collective_unawarded: u32,
+    /// Lowercase hex SHA-256 of the canonical results export it would store.
+    pub export_sha256: String,
+    /// The time it was computed at.
+    pub finalized_at: String,
+}
+
+impl From<FinalizedResult> for PreviewResult {
+    fn from(r: FinalizedResult) -> Self {
+        PreviewResult {
+            version: None,
+            preview: true,
+            round: r.round,
+            actual: r.actual,
+            seed_committed: r.seed_committed,
+            draw_seed: r.draw_seed,
+            prizes: r.prizes,
+            collective: r.collective,
+            unawarded: r.unawarded,
+            collective_unawarded: r.collective_unawarded,
+            export_sha256: r.export_sha256,
+            finalized_at: r.finalized_at,
+        }
+    }
+}
+
+/// A stored result version with its bookkeeping.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionDetail {
+    /// The stored result, as finalize returned it.
+    #[serde(flatten)]
+    pub result: FinalizedResult,
+    /// Who made it.
+    pub created_by: String,
+    /// When it was made public, if it was.
+    pub published_at: Option<String>,
+    /// A regrade touched the round since.
+    pub needs_refinalize: bool,
+}
+
+/// What finalize and preview check before computing: the staff member (admin or organizer),
+/// the contest and round (404), the seed (422 `draw_seed`), that the round is final (409
+/// `round_open`) and the commitment (409 `seed_mismatch`).
+struct Prepared {
+    staff: cuocthi_store::staff::StaffAuth,
+    contest: contest::Model,
+    round: round::Model,
+    seed: String,
+    committed: bool,
+    now_ms: i64,
+}
+
+async fn prepare(
+    req: &HttpRequest,
+    ctx: &AppContext,
+    slug: &str,
+    number: i32,
+    body: &FinalizeRequest,
+) -> Result<Prepared, ApiError> {
+    let staff = authenticate(req, &ctx.db, ctx.now_ms()).await?;
+    staff.require_organizer()?;
+    let contest = service::contest_by_slug(&ctx.db, slug).await?;
+    let round = service::round_by_number(&ctx.db, contest.id, number).await?;
+    if let Some(problem) = service::seed_problem(body.draw_seed.as_ref()) {
+        return Err(ApiError::invalid_fields(
+            "validation_failed",
+            [("draw_seed".to_owned(), problem.to_owned())].into(),
+        ));
+    }
+    let seed = body
+        .draw_seed
+        .as_ref()
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let now_ms = ctx.now_ms();
+    service::ensure_final(&ctx.db, &contest, &round, now_ms).await?;
+    let committed = service::check_seed(&round, &seed)?;
+    Ok(Prepared {
+        staff,
+        contest,
+        round,
+        seed,
+        committed,
+        now_ms,
+    })
+}
+
+/// Previews round `n`'s result: the same checks and computation as finalize, nothing stored.
+#[utoipa::path(post, path = "/api/v1/admin/contests/{slug}/rounds/{n}/preview", tag = "results",
+    request_body = FinalizeRequest,
+    params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
+           ("X-CSRF-Token" = Option<String>, Header, description = "Required with a session cookie")),
+    responses(
+        (status = 200, description = "What finalizing now would store, with `version: null` and `preview: true`", body = PreviewResult),
+        (status = 400, description = "Malformed body", body = cuocthi_store::api::ErrorBody),
+        (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
+        (status = 403, description = "Wrong role or csrf_required", body = cuocthi_store::api::ErrorBody),
+        (status = 404, description = "No such contest or round", body = cuocthi_store::api::ErrorBody),
+        (status = 409, description = "round_open or seed_mismatch", body = cuocthi_store::api::ErrorBody),
+        (status = 422, description = "draw_seed missing, empty or too long", body = cuocthi_store::api::ErrorBody),
+    ))]
+#[post("/api/v1/admin/contests/{slug}/rounds/{n}/preview")]
+pub async fn preview_round(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32)>,
+    body: web::Json<FinalizeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, number) = path.into_inner();
+    let p = prepare(&req, &ctx, &slug, number, &body).await?;
+    let computed = service::compute(
+        &ctx.db,
+        &p.contest,
+        &p.round,
+        &p.seed,
+        p.committed,
+        p.now_ms,
+        false,
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PreviewResult::from(computed.result)))
+}
+
 /// Finalizes round `n`: ranks it, allocates the prizes and stores a new version.
 #[utoipa::path(post, path = "/api/v1/admin/contests/{slug}/rounds/{n}/finalize", tag = "results",
     request_body = FinalizeRequest,
@@ -158,25 +312,14 @@ pub async fn finalize_round(
     body: web::Json<FinalizeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, number) = path.into_inner();
-    let staff = authenticate(&req, &ctx.db, ctx.now_ms()).await?;
-    staff.require_organizer()?;
-    let contest = service::contest_by_slug(&ctx.db, &slug).await?;
-    let round = service::round_by_number(&ctx.db, contest.id, number).await?;
-    if let Some(problem) = service::seed_problem(body.draw_seed.as_ref()) {
-        return Err(ApiError::invalid_fields(
-            "validation_failed",
-            [("draw_seed".to_owned(), problem.to_owned())].into(),
-        ));
-    }
-    let seed = body
-        .draw_seed
-        .as_ref()
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_owned();
-    let now_ms = ctx.now_ms();
-    service::ensure_final(&ctx.db, &contest, &round, now_ms).await?;
-    let committed = service::check_seed(&round, &seed)?;
+    let Prepared {
+        staff,
+        contest,
+        round,
+        seed,
+        committed,
+        now_ms,
+    } = prepare(&req, &ctx, &slug, number, &body).await?;
     let outcome = service::finalize(
         &ctx.db,
         &contest,
@@ -294,6 +437,28 @@ pub async fn list_versions(
         .json(items))
 }
 
+/// A stored result version with its contest, for admins and organizers: 404 when the
+/// contest, round or version does not exist.
+async fn load_version(
+    req: &HttpRequest,
+    ctx: &AppContext,
+    slug: &str,
+    number: i32,
+    version: i32,
+) -> Result<(contest::Model, result::Model), ApiError> {
+    let staff = authenticate(req, &ctx.db, ctx.now_ms()).await?;
+    staff.require(&[Role::Admin, Role::Organizer])?;
+    let contest = service::contest_by_slug(&ctx.db, slug).await?;
+    let round = service::round_by_number(&ctx.db, contest.id, number).await?;
+    let row = result::Entity::find()
+        .filter(result::Column::RoundId.eq(round.id))
+        .filter(result::Column::Version.eq(version))
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((contest, row))
+}
+
 /// A stored result version, for admins and organizers: 404 when the contest, round or
 /// version does not exist.
 async fn stored_version(
@@ -303,16 +468,367 @@ async fn stored_version(
     number: i32,
     version: i32,
 ) -> Result<result::Model, ApiError> {
-    let staff = authenticate(req, &ctx.db, ctx.now_ms()).await?;
+    Ok(load_version(req, ctx, slug, number, version).await?.1)
+}
+
+fn parse_stored(row: &result::Model) -> Result<FinalizedResult, ApiError> {
+    serde_json::from_str(&row.result).map_err(ApiError::internal)
+}
+
+/// One stored version of round `n`'s result: the result as finalize returned it, plus who made
+/// it, when it was published and whether a regrade touched the round since.
+#[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}", tag = "results",
+    params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
+           ("version" = i32, Path, description = "Result version")),
+    responses(
+        (status = 200, description = "The version", body = VersionDetail),
+        (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
+        (status = 403, description = "Wrong role", body = cuocthi_store::api::ErrorBody),
+        (status = 404, description = "No such contest, round or version", body = cuocthi_store::api::ErrorBody),
+    ))]
+#[get("/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}")]
+pub async fn version_detail(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, number, version) = path.into_inner();
+    let row = stored_version(&req, &ctx, &slug, number, version).await?;
+    let body = VersionDetail {
+        result: parse_stored(&row)?,
+        created_by: row.created_by,
+        published_at: row.published_at.map(rfc3339_ms),
+        needs_refinalize: row.needs_refinalize,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}
+
+/// A query parameter as a version number: the field problem otherwise.
+fn version_param(query: &HashMap<String, String>, name: &str) -> Result<i32, &'static str> {
+    match query.get(name).map(|v| v.trim()) {
+        None | Some("") => Err("required"),
+        Some(v) => v.parse::<i32>().map_err(|_| "invalid"),
+    }
+}
+
+/// The difference between two versions of round `n`'s result: every winner of either whose
+/// prize or rank differs, with where they stand in each (from that version's canonical
+/// export) and why; and the units whose collective prize differs.
+#[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/results/diff", tag = "results",
+    params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
+           ("from" = i32, Query, description = "The older version"), ("to" = i32, Query, description = "The newer version")),
+    responses(
+        (status = 200, description = "The difference", body = ResultDiff),
+        (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
+        (status = 403, description = "Wrong role", body = cuocthi_store::api::ErrorBody),
+        (status = 404, description = "No such contest, round or version", body = cuocthi_store::api::ErrorBody),
+        (status = 422, description = "from or to missing or not a whole number (fields)", body = cuocthi_store::api::ErrorBody),
+    ))]
+#[get("/api/v1/admin/contests/{slug}/rounds/{n}/results/diff")]
+pub async fn diff_versions(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32)>,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, number) = path.into_inner();
+    let staff = authenticate(&req, &ctx.db, ctx.now_ms()).await?;
     staff.require(&[Role::Admin, Role::Organizer])?;
-    let contest = service::contest_by_slug(&ctx.db, slug).await?;
+    let (from, to) = (version_param(&query, "from"), version_param(&query, "to"));
+    let (from, to) = match (from, to) {
+        (Ok(f), Ok(t)) => (f, t),
+        (f, t) => {
+            let mut fields = std::collections::BTreeMap::new();
+            if let Err(problem) = f {
+                fields.insert("from".to_owned(), problem.to_owned());
+            }
+            if let Err(problem) = t {
+                fields.insert("to".to_owned(), problem.to_owned());
+            }
+            return Err(ApiError::invalid_fields("validation_failed", fields));
+        }
+    };
+    let contest = service::contest_by_slug(&ctx.db, &slug).await?;
     let round = service::round_by_number(&ctx.db, contest.id, number).await?;
-    result::Entity::find()
+    let rows = result::Entity::find()
         .filter(result::Column::RoundId.eq(round.id))
-        .filter(result::Column::Version.eq(version))
-        .one(&ctx.db)
+        .filter(result::Column::Version.is_in([from, to]))
+        .all(&ctx.db)
+        .await?;
+    let pick = |v: i32| {
+        rows.iter()
+            .find(|r| r.version == v)
+            .cloned()
+            .ok_or_else(ApiError::not_found)
+    };
+    let (older, newer) = (pick(from)?, pick(to)?);
+    drop(rows);
+    let (csv_from, csv_to) = futures::try_join!(
+        service::load_export(&ctx.db, older.id),
+        service::load_export(&ctx.db, newer.id)
+    )?;
+    let body = web::block(move || -> Result<ResultDiff, ApiError> {
+        let (result_from, result_to) = (parse_stored(&older)?, parse_stored(&newer)?);
+        let export_from = parse_export(&csv_from).map_err(ApiError::internal)?;
+        let export_to = parse_export(&csv_to).map_err(ApiError::internal)?;
+        Ok(diff::diff(
+            diff::Side {
+                result: &result_from,
+                export: &export_from,
+                rules: &older.rules,
+            },
+            diff::Side {
+                result: &result_to,
+                export: &export_to,
+                rules: &newer.rules,
+            },
+        ))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn attachment(content_type: &str, filename: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes)
+}
+
+/// Category code → name of a contest.
+async fn category_names(
+    ctx: &AppContext,
+    contest_id: uuid::Uuid,
+) -> Result<HashMap<String, String>, ApiError> {
+    Ok(category::Entity::find()
+        .filter(category::Column::ContestId.eq(contest_id))
+        .all(&ctx.db)
         .await?
-        .ok_or_else(ApiError::not_found)
+        .into_iter()
+        .map(|c| (c.code, c.name))
+        .collect())
+}
+
+/// The file format asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Xlsx,
+}
+
+fn sheet(name: &str, headings: &[&str], rows: Vec<Vec<Cell>>) -> Sheet {
+    Sheet {
+        name: name.to_owned(),
+        headings: headings.iter().map(|h| (*h).to_owned()).collect(),
+        rows,
+    }
+}
+
+async fn xlsx_of(sheets: Vec<Sheet>) -> Result<Vec<u8>, ApiError> {
+    web::block(move || to_xlsx_book(&sheets))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+fn info_sheet(contest: &contest::Model, row: &result::Model, result: &FinalizedResult) -> Sheet {
+    sheet(
+        "Thông tin",
+        &files::INFO_HEADINGS,
+        files::info_rows(
+            &contest.title,
+            result,
+            row.published_at.map(rfc3339_ms).as_deref(),
+            row.needs_refinalize,
+        ),
+    )
+}
+
+async fn winners_file(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32, i32)>,
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, number, version) = path.into_inner();
+    let (contest, row) = load_version(&req, &ctx, &slug, number, version).await?;
+    let result = parse_stored(&row)?;
+    let categories = category_names(&ctx, contest.id).await?;
+    let rows = files::winner_rows(&result, &categories);
+    let name = format!("ket-qua-{slug}-dot-{number}-v{version}-giai");
+    Ok(match format {
+        Format::Csv => attachment(
+            "text/csv; charset=utf-8",
+            &format!("{name}.csv"),
+            to_csv(&files::WINNER_HEADINGS, &rows),
+        ),
+        Format::Xlsx => {
+            let sheets = vec![
+                sheet("Giải cá nhân", &files::WINNER_HEADINGS, rows),
+                sheet(
+                    "Tập thể",
+                    &files::COLLECTIVE_HEADINGS,
+                    files::collective_rows(&result),
+                ),
+                info_sheet(&contest, &row, &result),
+            ];
+            attachment(XLSX, &format!("{name}.xlsx"), xlsx_of(sheets).await?)
+        }
+    })
+}
+
+#[derive(Debug, FromQueryResult)]
+struct NameRow {
+    id: uuid::Uuid,
+    full_name: String,
+}
+
+async fn ranking_file(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32, i32)>,
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, number, version) = path.into_inner();
+    let (contest, row) = load_version(&req, &ctx, &slug, number, version).await?;
+    let result = parse_stored(&row)?;
+    let export =
+        parse_export(&service::load_export(&ctx.db, row.id).await?).map_err(ApiError::internal)?;
+    let refs: HashSet<&str> = export.iter().map(|r| r.participant_ref.as_str()).collect();
+    // Names only (never phone or national ID), of the participants in the export.
+    let people: HashMap<String, String> = participant::Entity::find()
+        .select_only()
+        .columns([participant::Column::Id, participant::Column::FullName])
+        .filter(participant::Column::ContestId.eq(contest.id))
+        .into_model::<NameRow>()
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|p| (participant_ref(p.id), p.full_name))
+        .filter(|(reference, _)| refs.contains(reference.as_str()))
+        .collect();
+    drop(refs);
+    let names = files::Names {
+        people,
+        units: unit::Entity::find()
+            .filter(unit::Column::ContestId.eq(contest.id))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.code, u.name))
+            .collect(),
+        categories: category_names(&ctx, contest.id).await?,
+    };
+    let rows = files::ranking_rows(&export, &result, &names);
+    drop(export);
+    let name = format!("ket-qua-{slug}-dot-{number}-v{version}-xep-hang");
+    Ok(match format {
+        Format::Csv => attachment(
+            "text/csv; charset=utf-8",
+            &format!("{name}.csv"),
+            to_csv(&files::RANKING_HEADINGS, &rows),
+        ),
+        Format::Xlsx => {
+            let sheets = vec![
+                sheet("Xếp hạng", &files::RANKING_HEADINGS, rows),
+                info_sheet(&contest, &row, &result),
+            ];
+            attachment(XLSX, &format!("{name}.xlsx"), xlsx_of(sheets).await?)
+        }
+    })
+}
+
+/// The winners of a version as CSV (UTF-8 with BOM): one row per individual winner in rank
+/// order (tier, rank, name, unit, category, score, correct, prediction and its error,
+/// duration, finish, what decided). No phone or national ID.
+#[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/winners.csv", tag = "results",
+    params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
+           ("version" = i32, Path, description = "Result version")),
+    responses(
+        (status = 200, description = "The winners", content_type = "text/csv", body = String),
+        (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
+        (status = 403, description = "Wrong role", body = cuocthi_store::api::ErrorBody),
+        (status = 404, description = "No such contest, round or version", body = cuocthi_store::api::ErrorBody),
+    ))]
+#[get("/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/winners.csv")]
+pub async fn winners_csv(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    winners_file(req, ctx, path, Format::Csv).await
+}
+
+/// The winners of a version as a workbook: sheet "Giải cá nhân" (as `winners.csv`), "Tập thể"
+/// (the winning units) and "Thông tin" (contest, round, version, seed, export hash, times).
+#[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/winners.xlsx", tag = "results",
+    params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
+           ("version" = i32, Path, description = "Result version")),
+    responses(
+        (status = 200, description = "The winners", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
+        (status = 403, description = "Wrong role", body = cuocthi_store::api::ErrorBody),
+        (status = 404, description = "No such contest, round or version", body = cuocthi_store::api::ErrorBody),
+    ))]
+#[get("/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/winners.xlsx")]
+pub async fn winners_xlsx(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    winners_file(req, ctx, path, Format::Xlsx).await
+}
+
+/// The full ranking of a version as CSV (UTF-8 with BOM), from its canonical export: one row
+/// per ranked participant's best attempt in rank order, then the unranked (ineligible)
+/// participants. No phone or national ID.
+#[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/ranking.csv", tag = "results",
+    params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
+           ("version" = i32, Path, description = "Result version")),
+    responses(
+        (status = 200, description = "The ranking", content_type = "text/csv", body = String),
+        (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
+        (status = 403, description = "Wrong role", body = cuocthi_store::api::ErrorBody),
+        (status = 404, description = "No such contest, round or version", body = cuocthi_store::api::ErrorBody),
+    ))]
+#[get("/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/ranking.csv")]
+pub async fn ranking_csv(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    ranking_file(req, ctx, path, Format::Csv).await
+}
+
+/// The full ranking of a version as a workbook: sheet "Xếp hạng" (as `ranking.csv`) and
+/// "Thông tin".
+#[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/ranking.xlsx", tag = "results",
+    params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
+           ("version" = i32, Path, description = "Result version")),
+    responses(
+        (status = 200, description = "The ranking", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
+        (status = 403, description = "Wrong role", body = cuocthi_store::api::ErrorBody),
+        (status = 404, description = "No such contest, round or version", body = cuocthi_store::api::ErrorBody),
+    ))]
+#[get("/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/ranking.xlsx")]
+pub async fn ranking_xlsx(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, i32, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    ranking_file(req, ctx, path, Format::Xlsx).await
 }
 
 /// The canonical results export of a version (CSV, UTF-8 without BOM): with the rules and the
@@ -334,6 +850,7 @@ pub async fn export_version(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, number, version) = path.into_inner();
     let row = stored_version(&req, &ctx, &slug, number, version).await?;
+    let csv = service::load_export(&ctx.db, row.id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((
@@ -341,7 +858,7 @@ pub async fn export_version(
             format!("attachment; filename=\"ket-qua-{slug}-dot-{number}-v{version}.csv\""),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(row.export_csv))
+        .body(csv))
 }
 
 /// The rules a result version was computed under (tie-break keys, prize rules, prediction

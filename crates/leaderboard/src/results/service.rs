@@ -7,10 +7,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::sea_query::Expr;
+use futures::TryStreamExt;
+use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, StreamTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,8 +19,9 @@ use uuid::Uuid;
 
 use cuocthi_domain::allocation::{allocate_with_categories, export_csv, export_sha256};
 use cuocthi_domain::collective::{collective, Unit};
-use cuocthi_domain::prizes::PrizeRules;
-use cuocthi_domain::ranking::{prediction_actual, rank, Entry};
+use cuocthi_domain::explain::{against_of, explain_winner, ExplainValue, Explanation};
+use cuocthi_domain::prizes::{Pools, PrizeRules};
+use cuocthi_domain::ranking::{prediction_actual, rank, Entry, IdMap};
 use cuocthi_domain::settings::{PredictionTarget, TieBreakKey};
 use cuocthi_store::api::is_unique_violation;
 use cuocthi_store::entities::{attempt, category, contest, participant, result, round, unit};
@@ -68,6 +70,54 @@ pub struct PrizeOut {
     /// The key that put this winner ahead of the next participant (`draw` when only the draw
     /// did, `lottery` for a lottery tier); null for the last ranked participant.
     pub decided_by: Option<String>,
+    /// Why this winner is ahead of the next participant of their pool (whether or not that one
+    /// won), or how the lottery chose them; null for the last ranked participant, and in
+    /// versions stored before explanations existed.
+    #[serde(default)]
+    pub explanation: Option<ExplanationOut>,
+}
+
+/// Why a winner is where they are (see `cuocthi_domain::explain`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ExplanationOut {
+    /// Rank of the participant compared with (the next of the winner's pool); null for a
+    /// lottery prize.
+    pub against_rank: Option<u32>,
+    /// Full name of the participant compared with; null for a lottery prize.
+    pub against_name: Option<String>,
+    /// What decided: `score`, `prediction_error`, `duration_ms`, `submitted_at`,
+    /// `attempts_used`, `registered_at`, `draw` or `lottery`.
+    pub key: String,
+    /// The winner's value on that key: a number (milliseconds since the epoch for
+    /// `submitted_at`/`registered_at`; null for a missing prediction), or a lowercase hex key
+    /// for `draw` (the draw key) and `lottery` (the lottery key).
+    pub value: serde_json::Value,
+    /// The other participant's value, in the same form; null for a lottery prize.
+    pub against_value: serde_json::Value,
+    /// The explanation in Vietnamese.
+    pub text_vi: String,
+    /// The explanation in English.
+    pub text_en: String,
+}
+
+impl From<Explanation> for ExplanationOut {
+    fn from(e: Explanation) -> Self {
+        let json = |v: Option<ExplainValue>| match v {
+            None => serde_json::Value::Null,
+            Some(ExplainValue::Int(n)) => serde_json::Value::from(n),
+            Some(ExplainValue::UInt(n)) => serde_json::Value::from(n),
+            Some(ExplainValue::Text(t)) => serde_json::Value::String(t),
+        };
+        ExplanationOut {
+            against_rank: e.against_rank,
+            against_name: e.against_name,
+            key: e.key.as_str().to_owned(),
+            value: json(e.value),
+            against_value: json(e.against_value),
+            text_vi: e.text_vi,
+            text_en: e.text_en,
+        }
+    }
 }
 
 /// One winning unit of a finalized result, in rank order.
@@ -128,26 +178,30 @@ pub struct FinalizedResult {
 /// The rules in force, stored with each version: the same document `cuocthi verify` reads.
 pub use cuocthi_domain::verify::Rules as RulesInForce;
 
-#[derive(Debug, FromQueryResult)]
-struct AttemptRow {
-    id: Uuid,
-    participant_id: Uuid,
-    unit_id: Uuid,
-    score: Option<i32>,
-    correct: Option<i32>,
-    total: i32,
-    prediction: Option<i64>,
-    duration_ms: Option<i64>,
-    submitted_at: Option<i64>,
-    deadline: i64,
-}
+/// A finished attempt as finalize reads it: id, participant, unit, score, correct, total,
+/// prediction, duration, submitted_at, deadline (decoded by position: a million rows).
+type AttemptRow = (
+    Uuid,
+    Uuid,
+    Uuid,
+    Option<i32>,
+    Option<i32>,
+    i32,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
 
-#[derive(Debug, FromQueryResult)]
-struct ParticipantRow {
-    id: Uuid,
+/// A participant as finalize reads it: id, category, eligible, registered_at.
+type ParticipantRow = (Uuid, Option<String>, bool, i64);
+
+/// What ranking needs of a participant, with how many finished attempts they have.
+struct Person {
     category: Option<String>,
     eligible: bool,
     registered_at: i64,
+    used: u32,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -318,10 +372,23 @@ async fn previous_winners(
     Ok(out)
 }
 
-/// Finalizes a round: ranks its finished attempts, allocates the prizes, stores a new version
-/// and returns it. The caller has checked [`ensure_final`] and [`check_seed`].
+/// A round's result computed and not (yet) stored.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    /// The result; its `version` is 0 until [`store`] gives it one.
+    pub result: FinalizedResult,
+    /// The canonical results export the result's `export_sha256` is the hash of.
+    pub export_csv: String,
+    /// The export LZ4-compressed (size prepended), as [`store`] keeps it; made when asked for.
+    pub export_lz4: Option<Vec<u8>>,
+    /// The rules in force, as stored with a version (`rules.json`).
+    pub rules_json: String,
+}
+
+/// Finalizes a round: [`compute`], then [`store`] as a new version, which it returns. The
+/// caller has checked [`ensure_final`] and [`check_seed`].
 pub async fn finalize(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     contest: &contest::Model,
     round: &round::Model,
     seed: &str,
@@ -329,6 +396,24 @@ pub async fn finalize(
     actor: &str,
     now_ms: i64,
 ) -> Result<FinalizedResult, ApiError> {
+    let computed = compute(db, contest, round, seed, seed_committed, now_ms, true).await?;
+    store(db, contest, round, computed, actor, now_ms).await
+}
+
+/// Computes a round's result without storing anything: ranks its finished attempts, allocates
+/// the prizes (with an explanation per winner) and the collective prizes, and builds the
+/// canonical export (and, with `compress_export`, its compressed copy for [`store`], made
+/// alongside its hash). The same data, seed and time always give the same result. The caller
+/// has checked [`ensure_final`] and [`check_seed`].
+pub async fn compute(
+    db: &(impl ConnectionTrait + StreamTrait),
+    contest: &contest::Model,
+    round: &round::Model,
+    seed: &str,
+    seed_committed: bool,
+    now_ms: i64,
+    compress_export: bool,
+) -> Result<Computed, ApiError> {
     let rules = parse_rules(contest)?;
 
     let units = unit::Entity::find()
@@ -347,26 +432,36 @@ pub async fn finalize(
         .map(|c| c.code)
         .collect();
 
-    let attempts = attempt::Entity::find()
-        .select_only()
-        .columns([
-            attempt::Column::Id,
-            attempt::Column::ParticipantId,
-            attempt::Column::UnitId,
-            attempt::Column::Score,
-            attempt::Column::Correct,
-            attempt::Column::Total,
-            attempt::Column::Prediction,
-            attempt::Column::DurationMs,
-            attempt::Column::SubmittedAt,
-            attempt::Column::Deadline,
-        ])
-        .filter(attempt::Column::RoundId.eq(round.id))
-        .filter(attempt::Column::Status.is_in(["submitted", "expired"]))
-        .into_model::<AttemptRow>()
-        .all(db)
-        .await?;
-    let participants: HashMap<Uuid, ParticipantRow> = participant::Entity::find()
+    let started = std::time::Instant::now();
+    // The two large reads run side by side (on a pool they take two connections); attempts
+    // are decoded as they arrive, by column position.
+    let attempts_query = async {
+        let mut rows = attempt::Entity::find()
+            .select_only()
+            .columns([
+                attempt::Column::Id,
+                attempt::Column::ParticipantId,
+                attempt::Column::UnitId,
+                attempt::Column::Score,
+                attempt::Column::Correct,
+                attempt::Column::Total,
+                attempt::Column::Prediction,
+                attempt::Column::DurationMs,
+                attempt::Column::SubmittedAt,
+                attempt::Column::Deadline,
+            ])
+            .filter(attempt::Column::RoundId.eq(round.id))
+            .filter(attempt::Column::Status.is_in(["submitted", "expired"]))
+            .into_tuple::<AttemptRow>()
+            .stream(db)
+            .await?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            out.push(row);
+        }
+        Ok::<_, sea_orm::DbErr>(out)
+    };
+    let participants_query = participant::Entity::find()
         .select_only()
         .columns([
             participant::Column::Id,
@@ -375,42 +470,74 @@ pub async fn finalize(
             participant::Column::RegisteredAt,
         ])
         .filter(participant::Column::ContestId.eq(contest.id))
-        .into_model::<ParticipantRow>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
+        .into_tuple::<ParticipantRow>()
+        .all(db);
+    let (attempts, participants) = futures::try_join!(attempts_query, participants_query)?;
+    let loaded = started.elapsed();
 
-    let mut used: HashMap<Uuid, u32> = HashMap::new();
+    let mut people: IdMap<Person> = IdMap::default();
+    people.reserve(participants.len());
+    for (id, category, eligible, registered_at) in participants {
+        people.insert(
+            id.as_u128(),
+            Person {
+                category,
+                eligible,
+                registered_at,
+                used: 0,
+            },
+        );
+    }
+    // How many finished attempts each participant has in the round (`strays`: attempts whose
+    // participant row is missing, which the foreign key rules out; counted all the same).
+    let mut strays: IdMap<u32> = IdMap::default();
     for a in &attempts {
-        *used.entry(a.participant_id).or_default() += 1;
+        match people.get_mut(&a.1.as_u128()) {
+            Some(person) => person.used += 1,
+            None => *strays.entry(a.1.as_u128()).or_default() += 1,
+        }
     }
     let entries: Vec<Entry> = attempts
-        .iter()
-        .map(|a| {
-            let person = participants.get(&a.participant_id);
-            Entry {
-                attempt_id: a.id,
-                participant_id: a.participant_id,
-                unit_code: unit_by_id
-                    .get(&a.unit_id)
-                    .map(|u| u.code.clone())
-                    .unwrap_or_default(),
-                category: person.and_then(|p| p.category.clone()),
-                eligible: person.is_some_and(|p| p.eligible),
-                score: a.score.unwrap_or(0),
-                correct: a.correct.unwrap_or(0),
-                total: a.total,
-                prediction: a.prediction,
-                duration_ms: a.duration_ms.unwrap_or(0),
-                submitted_at_ms: a.submitted_at.unwrap_or(a.deadline),
-                attempts_used: used.get(&a.participant_id).copied().unwrap_or(1),
-                registered_at_ms: person.map_or(0, |p| p.registered_at),
-            }
-        })
+        .into_iter()
+        .map(
+            |(
+                id,
+                participant_id,
+                unit_id,
+                score,
+                correct,
+                total,
+                prediction,
+                duration_ms,
+                submitted_at,
+                deadline,
+            )| {
+                let person = people.get(&participant_id.as_u128());
+                Entry {
+                    attempt_id: id,
+                    participant_id,
+                    unit_code: unit_by_id
+                        .get(&unit_id)
+                        .map(|u| u.code.clone())
+                        .unwrap_or_default(),
+                    category: person.and_then(|p| p.category.clone()),
+                    eligible: person.is_some_and(|p| p.eligible),
+                    score: score.unwrap_or(0),
+                    correct: correct.unwrap_or(0),
+                    total,
+                    prediction,
+                    duration_ms: duration_ms.unwrap_or(0),
+                    submitted_at_ms: submitted_at.unwrap_or(deadline),
+                    attempts_used: person.map_or_else(
+                        || strays.get(&participant_id.as_u128()).copied().unwrap_or(1),
+                        |p| p.used,
+                    ),
+                    registered_at_ms: person.map_or(0, |p| p.registered_at),
+                }
+            },
+        )
         .collect();
-    drop(attempts);
+    drop(people);
 
     let actual = rules
         .prediction_target
@@ -428,26 +555,81 @@ pub async fn finalize(
             headcount: u.headcount.and_then(|h| u32::try_from(h).ok()),
         })
         .collect();
-    let ranking = rank(entries.clone(), &rules.tie_breaks, actual, seed);
-    let allocation =
-        allocate_with_categories(&ranking, &rules.prizes, &previous, seed, &categories);
-    let collective_result = rules.prizes.collective.as_ref().map(|c| {
-        collective(
-            &collective_units,
-            &entries,
-            &allocation.prizes_per_unit(),
-            c,
-        )
-    });
-    drop(entries);
-    let csv = export_csv(&ranking, &allocation);
-    let sha = export_sha256(&csv);
+    let prepared = started.elapsed();
+    // The pure part takes seconds for a large round: off the async workers.
+    let work = {
+        let rules = rules.clone();
+        let seed = seed.to_owned();
+        let compress = compress_export;
+        move || {
+            let ranking = rank(entries, &rules.tie_breaks, actual, &seed);
+            let ranked = started.elapsed();
+            let allocation =
+                allocate_with_categories(&ranking, &rules.prizes, &previous, &seed, &categories);
+            let collective_result = rules.prizes.collective.as_ref().map(|c| {
+                collective(
+                    &collective_units,
+                    ranking.attempts.iter().map(|a| &a.entry),
+                    &allocation.prizes_per_unit(),
+                    c,
+                )
+            });
+            let allocated = started.elapsed();
+            let csv = export_csv(&ranking, &allocation);
+            // The hash and, for storing, the compressed copy: side by side.
+            let (sha, packed) = std::thread::scope(|scope| {
+                let packer = compress
+                    .then(|| scope.spawn(|| lz4_flex::compress_prepend_size(csv.as_bytes())));
+                let sha = export_sha256(&csv);
+                (sha, packer.map(|p| p.join()))
+            });
+            (
+                ranking,
+                allocation,
+                collective_result,
+                csv,
+                sha,
+                packed,
+                ranked,
+                allocated,
+            )
+        }
+    };
+    let (ranking, allocation, collective_result, csv, sha, packed, ranked, allocated) =
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(ApiError::internal)?;
+    let export_lz4 = match packed {
+        None => None,
+        Some(Ok(bytes)) => Some(bytes),
+        Some(Err(_)) => return Err(ApiError::internal("compressing the results export failed")),
+    };
+    tracing::info!(
+        round = %round.id,
+        attempts = ranking.attempts.len(),
+        load_ms = loaded.as_millis() as u64,
+        prepare_ms = (prepared - loaded).as_millis() as u64,
+        rank_ms = (ranked - prepared).as_millis() as u64,
+        allocate_ms = (allocated - ranked).as_millis() as u64,
+        export_ms = (started.elapsed() - allocated).as_millis() as u64,
+        "results computed"
+    );
 
-    // Names of the winners only.
+    // Names of the winners, and of the participants their explanations compare them with.
+    let by_category = rules.prizes.pools == Pools::ByCategory;
     let winner_ids: Vec<Uuid> = allocation
         .winners
         .iter()
         .map(|w| w.entry.participant_id)
+        .chain(
+            allocation
+                .winners
+                .iter()
+                .filter_map(|w| against_of(&ranking, w, by_category))
+                .map(|row| row.entry.participant_id),
+        )
+        .collect::<HashSet<Uuid>>()
+        .into_iter()
         .collect();
     let names: HashMap<Uuid, String> = if winner_ids.is_empty() {
         HashMap::new()
@@ -493,6 +675,10 @@ pub async fn finalize(
             attempt_id: w.entry.attempt_id,
             submitted_at: rfc3339_ms(w.entry.submitted_at_ms),
             decided_by: w.decided_by.map(|d| d.as_str().to_owned()),
+            explanation: explain_winner(&ranking, w, by_category, seed, |id| {
+                names.get(&id).cloned().unwrap_or_default()
+            })
+            .map(ExplanationOut::from),
         })
         .collect();
     let (collective_out, collective_unawarded) = match &collective_result {
@@ -525,8 +711,58 @@ pub async fn finalize(
         })
         .collect();
     let rules_json = serde_json::to_string(&rules).map_err(ApiError::internal)?;
+    Ok(Computed {
+        result: FinalizedResult {
+            version: 0,
+            round: round.number,
+            actual,
+            seed_committed,
+            draw_seed: seed.to_owned(),
+            prizes,
+            collective: collective_out,
+            unawarded,
+            collective_unawarded,
+            export_sha256: sha,
+            finalized_at: rfc3339_ms(now_ms),
+        },
+        export_csv: csv,
+        export_lz4,
+        rules_json,
+    })
+}
+
+/// Stores a computed result as the round's next version (1, 2, ...) made by `actor` at
+/// `now_ms`, and returns it with that version. Two racing calls never take the same number
+/// (unique index); after five collisions, 409 `finalize_in_progress`.
+pub async fn store(
+    db: &impl ConnectionTrait,
+    contest: &contest::Model,
+    round: &round::Model,
+    computed: Computed,
+    actor: &str,
+    now_ms: i64,
+) -> Result<FinalizedResult, ApiError> {
+    let Computed {
+        result: computed,
+        export_csv: csv,
+        export_lz4,
+        rules_json,
+    } = computed;
+    let seed = computed.draw_seed.as_str();
+    let seed_committed = computed.seed_committed;
+    let actual = computed.actual;
+    let sha = computed.export_sha256.clone();
 
     // A new version every call; two racing calls cannot take the same number (unique index).
+    let started = std::time::Instant::now();
+    let compressed = match export_lz4 {
+        Some(bytes) => bytes,
+        None => {
+            tokio::task::spawn_blocking(move || lz4_flex::compress_prepend_size(csv.as_bytes()))
+                .await
+                .map_err(ApiError::internal)?
+        }
+    };
     let mut attempt_no = 0;
     loop {
         attempt_no += 1;
@@ -541,38 +777,51 @@ pub async fn finalize(
         let version = latest.unwrap_or(0) + 1;
         let body = FinalizedResult {
             version,
-            round: round.number,
-            actual,
-            seed_committed,
-            draw_seed: seed.to_owned(),
-            prizes: prizes.clone(),
-            collective: collective_out.clone(),
-            unawarded: unawarded.clone(),
-            collective_unawarded,
-            export_sha256: sha.clone(),
-            finalized_at: rfc3339_ms(now_ms),
+            ..computed.clone()
         };
-        let inserted = result::Entity::insert(result::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            contest_id: Set(contest.id),
-            round_id: Set(round.id),
-            version: Set(version),
-            created_at: Set(now_ms),
-            created_by: Set(actor.chars().take(64).collect()),
-            seed: Set(seed.to_owned()),
-            seed_committed: Set(seed_committed),
-            actual: Set(actual),
-            rules: Set(rules_json.clone()),
-            result: Set(serde_json::to_string(&body).map_err(ApiError::internal)?),
-            export_csv: Set(csv.clone()),
-            export_sha256: Set(sha.clone()),
-            published_at: Set(None),
-            needs_refinalize: Set(false),
-        })
-        .exec_without_returning(db)
-        .await;
+        let row: Vec<(&str, sea_orm::Value)> = vec![
+            ("id", Uuid::now_v7().into()),
+            ("contest_id", contest.id.into()),
+            ("round_id", round.id.into()),
+            ("version", version.into()),
+            ("created_at", now_ms.into()),
+            (
+                "created_by",
+                actor.chars().take(64).collect::<String>().into(),
+            ),
+            ("seed", seed.to_owned().into()),
+            ("seed_committed", seed_committed.into()),
+            ("actual", actual.into()),
+            ("rules", rules_json.clone().into()),
+            (
+                "result",
+                serde_json::to_string(&body)
+                    .map_err(ApiError::internal)?
+                    .into(),
+            ),
+            ("export_csv", String::new().into()),
+            ("export_lz4", Some(compressed.clone()).into()),
+            ("export_sha256", sha.clone().into()),
+            ("published_at", Option::<i64>::None.into()),
+            ("needs_refinalize", false.into()),
+        ];
+        let mut insert = Query::insert();
+        insert
+            .into_table(result::Entity)
+            .columns(row.iter().map(|(name, _)| Alias::new(*name)))
+            .values(row.into_iter().map(|(_, value)| value.into()))
+            .map_err(ApiError::internal)?;
+        let inserted = db.execute(db.get_database_backend().build(&insert)).await;
         match inserted {
-            Ok(_) => return Ok(body),
+            Ok(_) => {
+                tracing::info!(
+                    round = %round.id,
+                    version,
+                    store_ms = started.elapsed().as_millis() as u64,
+                    "result stored"
+                );
+                return Ok(body);
+            }
             Err(e) if is_unique_violation(&e) && attempt_no < 5 => continue,
             Err(e) if is_unique_violation(&e) => {
                 return Err(ApiError::conflict(
@@ -582,6 +831,30 @@ pub async fn finalize(
             }
             Err(e) => return Err(e.into()),
         }
+    }
+}
+
+/// The canonical results export of a stored version, as text: the LZ4-compressed copy of newer
+/// rows, else the plain text of rows stored before compression. 404 for an unknown id; 500 if
+/// the stored bytes are damaged (never a silently different file: the caller may check
+/// `export_sha256`).
+pub async fn load_export(db: &impl ConnectionTrait, result_id: Uuid) -> Result<String, ApiError> {
+    let (plain, packed): (String, Option<Vec<u8>>) = result::Entity::find_by_id(result_id)
+        .select_only()
+        .column_as(Expr::col(Alias::new("export_csv")), "export_csv")
+        .column_as(Expr::col(Alias::new("export_lz4")), "export_lz4")
+        .into_tuple()
+        .one(db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    match packed {
+        None => Ok(plain),
+        Some(bytes) => tokio::task::spawn_blocking(move || {
+            let raw = lz4_flex::decompress_size_prepended(&bytes).map_err(ApiError::internal)?;
+            String::from_utf8(raw).map_err(ApiError::internal)
+        })
+        .await
+        .map_err(ApiError::internal)?,
     }
 }
 
