@@ -665,16 +665,26 @@ async fn statistics_count_finished_attempts_per_unit_with_zeros() {
         "participants": 2, "attempts": 2, "perfect_participants": 1, "perfect_attempts": 1,
         "units_participating": 1, "units_total": 3, "score_distribution": [1, 0, 0, 0, 1], "in_progress": 1
     });
-    assert_eq!(summary.body, expected);
+    // The contract's fields (later fields are added beside them: see stats_api.rs).
+    let contract = |body: &Value| {
+        let mut only = serde_json::Map::new();
+        for key in expected.as_object().unwrap().keys() {
+            only.insert(key.clone(), body[key.as_str()].clone());
+        }
+        Value::Object(only)
+    };
+    assert_eq!(contract(&summary.body), expected);
     assert_eq!(
-        app.staff_call(
-            &org,
-            Method::GET,
-            "/api/v1/admin/contests/st/stats?round=1",
-            None
-        )
-        .await
-        .body,
+        contract(
+            &app.staff_call(
+                &org,
+                Method::GET,
+                "/api/v1/admin/contests/st/stats?round=1",
+                None
+            )
+            .await
+            .body
+        ),
         expected
     );
     let per_unit = app
