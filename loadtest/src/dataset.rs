@@ -107,9 +107,9 @@ pub async fn generate(db: &DatabaseConnection, slug: &str, shape: Shape) -> anyh
         "participants",
         format!(
             "CREATE TEMP TABLE bench_u AS SELECT row_number() OVER (ORDER BY code) - 1 AS n, id FROM units WHERE contest_id = '{contest}'; \
-             INSERT INTO participants (id, contest_id, full_name, name_key, phone, national_id, birth_year, gender, unit_id, category, \
+             INSERT INTO participants (id, contest_id, full_name, name_key, name_fold, phone, national_id, birth_year, gender, unit_id, category, \
              address, pin_hash, eligible, ineligible_reason, registered_at) \
-             SELECT gen_random_uuid(), '{contest}', 'Người ' || i, 'người ' || i, '09' || lpad(i::text, 8, '0'), NULL, \
+             SELECT gen_random_uuid(), '{contest}', 'Người ' || i, 'người ' || i, 'nguoi ' || i, '09' || lpad(i::text, 8, '0'), NULL, \
              1960 + i % 45, NULL, (SELECT id FROM bench_u WHERE n = i % {units}), CASE WHEN i % 2 = 0 THEN 'citizen' ELSE 'civil_servant' END, \
              NULL, NULL, true, NULL, {opens} + i FROM generate_series(1, {participants}) AS i"
         ),

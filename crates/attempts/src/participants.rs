@@ -309,6 +309,7 @@ async fn create(
         contest_id: contest.row.id,
         full_name: registration.name.as_str().to_owned(),
         name_key: registration.name.match_key(),
+        name_fold: cuocthi_domain::identity::fold_for_search(registration.name.as_str()),
         phone: registration.phone.as_str().to_owned(),
         national_id: registration
             .national_id

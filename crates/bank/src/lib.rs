@@ -5,6 +5,7 @@ use actix_web::web;
 
 pub mod contests;
 pub mod import;
+pub mod participants;
 pub mod questions;
 pub mod report;
 pub mod units;
@@ -22,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(units::create_unit)
         .service(units::update_unit)
         .service(units::delete_unit)
+        .service(participants::handlers::list_participants)
+        .service(participants::handlers::update_participant)
         .service(questions::handlers::list_topics)
         // Fixed paths before `{id}`, which would otherwise claim them.
         .service(questions::handlers::template)
@@ -50,6 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         units::update_unit,
         units::delete_unit,
         units::import_units,
+        participants::handlers::list_participants,
+        participants::handlers::update_participant,
         questions::handlers::list_topics,
         questions::handlers::template,
         questions::handlers::export_xlsx,

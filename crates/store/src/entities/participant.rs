@@ -12,6 +12,8 @@ pub struct Model {
     pub contest_id: Uuid,
     pub full_name: String,
     pub name_key: String,
+    /// The name folded for staff search (`cuocthi_domain::identity::fold_for_search`).
+    pub name_fold: String,
     pub phone: String,
     pub national_id: Option<String>,
     pub birth_year: i32,
