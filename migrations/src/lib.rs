@@ -10,6 +10,9 @@ mod m20261125_000001_create_core_tables;
 mod m20261125_000002_create_staff_tables;
 mod m20261125_000003_leave_room_for_rescoring;
 mod m20261125_000004_create_results;
+mod m20261125_000005_leaderboard;
+mod m20261125_000008_participant_search;
+mod m20261125_000009_compress_result_exports;
 
 /// The migrator: every migration of the project, in order.
 pub struct Migrator;
@@ -22,6 +25,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_staff_tables::Migration),
             Box::new(m20261125_000003_leave_room_for_rescoring::Migration),
             Box::new(m20261125_000004_create_results::Migration),
+            Box::new(m20261125_000005_leaderboard::Migration),
+            Box::new(m20261125_000008_participant_search::Migration),
+            Box::new(m20261125_000009_compress_result_exports::Migration),
         ]
     }
 }

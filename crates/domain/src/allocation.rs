@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::prizes::{LotteryEligibility, Pools, PrizeRules, TierKind};
-use crate::ranking::{DecidedBy, Entry, RankedRow, Ranking};
+use crate::ranking::{DecidedBy, Entry, RankedAttempt, RankedRow, Ranking};
 use crate::settings::TieBreakKey;
 
 /// One individual prize.
@@ -315,9 +315,58 @@ pub fn participant_ref(participant_id: Uuid) -> String {
 /// A time in milliseconds since the epoch as RFC 3339 UTC with milliseconds, e.g.
 /// `2026-11-25T19:09:20.123Z`; empty for times chrono cannot represent (about ±262,000 years).
 pub fn format_ms(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
-        .unwrap_or_default()
+    let mut out = String::with_capacity(24);
+    push_ms(&mut out, ms);
+    out
+}
+
+/// Appends [`format_ms`]`(ms)` to `out`. Years 0000–9999 take a fast path (civil-from-days
+/// arithmetic, no allocation); other times go through chrono, so the text is the same either
+/// way (a property test checks it against chrono).
+fn push_ms(out: &mut String, ms: i64) {
+    // 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in milliseconds since the epoch.
+    const MIN: i64 = -62_167_219_200_000;
+    const END: i64 = 253_402_300_800_000;
+    if !(MIN..END).contains(&ms) {
+        if let Some(t) = DateTime::from_timestamp_millis(ms) {
+            out.push_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true));
+        }
+        return;
+    }
+    let days = ms.div_euclid(86_400_000);
+    let in_day = ms.rem_euclid(86_400_000);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let digits = |out: &mut String, value: i64, width: u32| {
+        let mut div = 10_i64.pow(width - 1);
+        while div > 0 {
+            let d = u8::try_from((value / div) % 10).unwrap_or(0);
+            out.push(char::from(b'0' + d));
+            div /= 10;
+        }
+    };
+    digits(out, year, 4);
+    out.push('-');
+    digits(out, month, 2);
+    out.push('-');
+    digits(out, day, 2);
+    out.push('T');
+    digits(out, in_day / 3_600_000, 2);
+    out.push(':');
+    digits(out, (in_day / 60_000) % 60, 2);
+    out.push(':');
+    digits(out, (in_day / 1000) % 60, 2);
+    out.push('.');
+    digits(out, in_day % 1000, 3);
+    out.push('Z');
 }
 
 fn push_field(line: &mut String, field: &str) {
@@ -341,7 +390,6 @@ fn push_field(line: &mut String, field: &str) {
 /// contain `,`, `"` or a line break are quoted RFC 4180 style. The same inputs always give the
 /// same bytes.
 pub fn export_csv(ranking: &Ranking, allocation: &Allocation) -> String {
-    use std::fmt::Write as _;
     let prizes: HashMap<Uuid, &str> = allocation
         .winners
         .iter()
@@ -350,8 +398,38 @@ pub fn export_csv(ranking: &Ranking, allocation: &Allocation) -> String {
     let mut out = String::with_capacity(128 + ranking.attempts.len() * 128);
     out.push_str(EXPORT_HEADER);
     out.push('\n');
+    // Large rounds are written in two halves on two threads; the bytes are the same.
+    const PARALLEL_FROM: usize = 50_000;
+    let attempts = ranking.attempts.as_slice();
+    if attempts.len() < PARALLEL_FROM {
+        push_export_rows(&mut out, attempts, &prizes);
+        return out;
+    }
+    let (first, second) = attempts.split_at(attempts.len() / 2);
+    let tail = std::thread::scope(|scope| {
+        let tail = scope.spawn(|| {
+            let mut tail = String::with_capacity(second.len() * 128);
+            push_export_rows(&mut tail, second, &prizes);
+            tail
+        });
+        push_export_rows(&mut out, first, &prizes);
+        tail.join()
+    });
+    match tail {
+        Ok(tail) => out.push_str(&tail),
+        // Writing into a `String` does not panic; if it ever did, write the half here.
+        Err(_) => push_export_rows(&mut out, second, &prizes),
+    }
+    out
+}
+
+/// Appends the export rows of `attempts` (see [`export_csv`]).
+fn push_export_rows(out: &mut String, attempts: &[RankedAttempt], prizes: &HashMap<Uuid, &str>) {
+    use std::fmt::Write as _;
+    // A participant's attempts are consecutive in export order: hash their id once.
+    let mut reference: Option<(Uuid, String)> = None;
     // Writing into a `String` cannot fail: the `fmt::Result`s below are always `Ok`.
-    for attempt in &ranking.attempts {
+    for attempt in attempts {
         let e = &attempt.entry;
         let prize = if attempt.best {
             prizes.get(&e.attempt_id).copied().unwrap_or("")
@@ -361,15 +439,14 @@ pub fn export_csv(ranking: &Ranking, allocation: &Allocation) -> String {
         if let Some(rank) = attempt.rank {
             let _ = write!(out, "{rank}");
         }
-        let _ = write!(
-            out,
-            ",{},{},",
-            participant_ref(e.participant_id),
-            e.attempt_id.hyphenated()
-        );
-        push_field(&mut out, &e.unit_code);
+        if reference.as_ref().map(|(id, _)| *id) != Some(e.participant_id) {
+            reference = Some((e.participant_id, participant_ref(e.participant_id)));
+        }
+        let participant = reference.as_ref().map_or("", |(_, text)| text.as_str());
+        let _ = write!(out, ",{participant},{},", e.attempt_id.hyphenated());
+        push_field(out, &e.unit_code);
         out.push(',');
-        push_field(&mut out, e.category.as_deref().unwrap_or(""));
+        push_field(out, e.category.as_deref().unwrap_or(""));
         let _ = write!(
             out,
             ",{},{},{},{},",
@@ -378,11 +455,12 @@ pub fn export_csv(ranking: &Ranking, allocation: &Allocation) -> String {
         if let Some(prediction) = e.prediction {
             let _ = write!(out, "{prediction}");
         }
-        let _ = write!(out, ",{},{},", e.duration_ms, format_ms(e.submitted_at_ms));
-        push_field(&mut out, prize);
+        let _ = write!(out, ",{},", e.duration_ms);
+        push_ms(out, e.submitted_at_ms);
+        out.push(',');
+        push_field(out, prize);
         out.push('\n');
     }
-    out
 }
 
 /// Lowercase hex SHA-256 of the export's bytes (`export_sha256` of a finalized result).
@@ -1224,6 +1302,50 @@ mod tests {
             .map(|e| e.participant_id)
             .filter(|p| (p.as_u64_pair().0 ^ mask) % 3 == 0)
             .collect()
+    }
+
+    #[test]
+    fn a_large_export_written_in_halves_is_the_sequential_one() {
+        let entries: Vec<Entry> = (0..60_000u128)
+            .map(|i| {
+                let mut e = entry(i % 45_000, i, i32::try_from(i % 21).unwrap());
+                e.duration_ms = i64::try_from(i * 7919 % 100_000).unwrap();
+                e.category = (i % 3 == 0).then(|| "can,bo".to_owned());
+                e
+            })
+            .collect();
+        let ranking = rank(entries, &default_tie_breaks(), Some(100), SEED);
+        let rules = PrizeRules {
+            individual: vec![tier("first", 1), tier("second", 2)],
+            ..PrizeRules::default()
+        };
+        let allocation = allocate(&ranking, &rules, &HashSet::new(), SEED);
+        let mut sequential = format!("{EXPORT_HEADER}\n");
+        let prizes: HashMap<Uuid, &str> = allocation
+            .winners
+            .iter()
+            .map(|w| (w.entry.attempt_id, w.tier.as_str()))
+            .collect();
+        push_export_rows(&mut sequential, &ranking.attempts, &prizes);
+        assert_eq!(export_csv(&ranking, &allocation), sequential);
+    }
+
+    proptest! {
+        #[test]
+        fn format_ms_equals_chrono(ms in proptest::num::i64::ANY) {
+            let chrono = DateTime::from_timestamp_millis(ms)
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+                .unwrap_or_default();
+            prop_assert_eq!(format_ms(ms), chrono);
+        }
+
+        #[test]
+        fn format_ms_equals_chrono_in_four_digit_years(ms in -62_167_219_200_000_i64..253_402_300_800_000) {
+            let chrono = DateTime::from_timestamp_millis(ms)
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+                .unwrap_or_default();
+            prop_assert_eq!(format_ms(ms), chrono);
+        }
     }
 
     proptest! {

@@ -74,9 +74,9 @@ impl UnitStats {
 /// Per-unit figures, one per unit in the order given (a repeated code counts once, at its first
 /// place), zeros where nobody took part. `prizes_per_unit` gives each unit's individual prizes
 /// (e.g. [`crate::allocation::Allocation::prizes_per_unit`]).
-pub fn unit_stats(
+pub fn unit_stats<'a>(
     units: &[Unit],
-    entries: &[Entry],
+    entries: impl IntoIterator<Item = &'a Entry>,
     prizes_per_unit: &HashMap<String, u32>,
 ) -> Vec<UnitStats> {
     #[derive(Default)]
@@ -244,9 +244,9 @@ pub struct CollectiveResult {
 /// (every block of the units given is considered, even one nobody from took part) with
 /// `per_block`; winners are the top of the ranking; the ranking is total and does not depend on
 /// the order of `units` or `entries` (except `stats` and `ineligible`, which follow `units`).
-pub fn collective(
+pub fn collective<'a>(
     units: &[Unit],
-    entries: &[Entry],
+    entries: impl IntoIterator<Item = &'a Entry>,
     prizes_per_unit: &HashMap<String, u32>,
     rules: &CollectiveRules,
 ) -> CollectiveResult {

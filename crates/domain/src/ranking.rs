@@ -240,6 +240,39 @@ fn key_words(e: &Entry, keys: &[TieBreakKey], actual: Option<i64>) -> [u64; KEY_
     words
 }
 
+/// Sorts keyed positions ascending; large inputs as two halves on two threads, then merged
+/// (the keys include the position, so the result is the one order whatever the method).
+fn sort_keyed(keyed: &mut Vec<([u64; KEY_WORDS], usize)>) {
+    const PARALLEL_FROM: usize = 50_000;
+    if keyed.len() < PARALLEL_FROM {
+        keyed.sort_unstable();
+        return;
+    }
+    let middle = keyed.len() / 2;
+    let (left, right) = keyed.split_at_mut(middle);
+    std::thread::scope(|scope| {
+        scope.spawn(|| left.sort_unstable());
+        right.sort_unstable();
+    });
+    // A panicking sort thread would have been propagated by the scope; both halves are sorted.
+    let mut merged = Vec::with_capacity(keyed.len());
+    let (left, right) = keyed.split_at(middle);
+    let (mut l, mut r) = (left.iter().peekable(), right.iter().peekable());
+    loop {
+        let next = match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) if a <= b => l.next(),
+            (Some(_), Some(_)) => r.next(),
+            (Some(_), None) => l.next(),
+            (None, Some(_)) => r.next(),
+            (None, None) => break,
+        };
+        if let Some(&item) = next {
+            merged.push(item);
+        }
+    }
+    *keyed = merged;
+}
+
 /// The input positions of `entries` in the complete order of [`compare_total`]. Hashes only
 /// attempts that the keys leave tied, once each.
 fn total_order(
@@ -253,7 +286,7 @@ fn total_order(
         .enumerate()
         .map(|(i, e)| (key_words(e, keys, actual), i))
         .collect();
-    keyed.sort_unstable();
+    sort_keyed(&mut keyed);
     for run in keyed.chunk_by_mut(|a, b| a.0 == b.0) {
         if run.len() > 1 {
             run.sort_by_cached_key(|(_, i)| {
@@ -342,9 +375,10 @@ impl Ranking {
 }
 
 /// A fast hasher for server-generated ids (keys are `u128`s taken from UUIDs, which nobody
-/// outside chooses), used only to group attempts by participant.
-#[derive(Default)]
-struct IdHasher(u64);
+/// outside chooses, so no one can aim collisions at it): for grouping a million attempts by
+/// participant. Not for keys that come from outside.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IdHasher(u64);
 
 impl std::hash::Hasher for IdHasher {
     fn finish(&self) -> u64 {
@@ -364,7 +398,8 @@ impl std::hash::Hasher for IdHasher {
     }
 }
 
-type IdMap<V> = HashMap<u128, V, std::hash::BuildHasherDefault<IdHasher>>;
+/// A map keyed by server-generated ids (`Uuid::as_u128`), hashed with [`IdHasher`].
+pub type IdMap<V> = HashMap<u128, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 struct Group {
     eligible: bool,
@@ -504,6 +539,21 @@ pub(crate) mod tests {
 
     pub(crate) fn uuid(n: u128) -> Uuid {
         Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn a_large_round_sorted_on_two_threads_has_the_complete_order() {
+        let keys = default_tie_breaks();
+        let entries: Vec<Entry> = (0..60_000u128)
+            .map(|i| {
+                let mut e = entry(i % 40_000, i, i32::try_from(i % 7).unwrap());
+                e.duration_ms = i64::try_from(i * 7919 % 500).unwrap();
+                e
+            })
+            .collect();
+        let mut expected: Vec<usize> = (0..entries.len()).collect();
+        expected.sort_by(|&a, &b| compare_total(&entries[a], &entries[b], &keys, Some(100), "s"));
+        assert_eq!(total_order(&entries, &keys, Some(100), "s"), expected);
     }
 
     /// A plain eligible perfect-less attempt of participant `p`, attempt `a`.

@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+/// mimalloc: measured faster than the system allocator on the allocation-heavy paths
+/// (finalizing a million attempts, see docs/PERFORMANCE.md P4).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = cuocthi_server::cli::Cli::parse();
     cuocthi_server::telemetry::init();

@@ -53,7 +53,19 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Builds the per-unit statistics `.xlsx` of the whole dataset `runs` times, through the
+    /// same functions as `GET .../stats/units?format=xlsx`, and prints each time and the
+    /// median (P6).
+    Stats {
+        /// How many timed runs.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
+
+/// The same allocator as the server, so that timings match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(FromQueryResult)]
 struct Version {
@@ -63,8 +75,22 @@ struct Version {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    // One connection: the generator's steps share temporary tables.
-    let db = cuocthi_store::db::connect(&cli.database_url, 1).await?;
+    // The server's phase timings (`results computed`, `result stored`) on stderr.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("cuocthi_leaderboard=info")),
+        )
+        .init();
+    // One connection for the generator (its steps share temporary tables); the timed
+    // operations get a pool like the server's, so they may read in parallel as it does.
+    let connections = if matches!(cli.command, Command::Seed { .. }) {
+        1
+    } else {
+        4
+    };
+    let db = cuocthi_store::db::connect(&cli.database_url, connections).await?;
     cuocthi_store::db::migrate(&db).await?;
     match cli.command {
         Command::Seed {
@@ -111,6 +137,7 @@ async fn main() -> anyhow::Result<()> {
                 println!("median {median:.2} s over {} runs", times.len());
             }
         }
+        Command::Stats { runs } => stats(&db, &cli.slug, runs).await?,
         Command::Regrade { runs } => {
             let version = Version::find_by_statement(Statement::from_sql_and_values(
                 DbBackend::Postgres,
@@ -148,6 +175,47 @@ async fn main() -> anyhow::Result<()> {
                 println!("median {median:.2} s over {} runs", times.len());
             }
         }
+    }
+    Ok(())
+}
+
+/// P6: the per-unit `.xlsx` of the dataset's contest (every unit, the whole contest), timed
+/// from the first query to the finished workbook.
+async fn stats(db: &sea_orm::DatabaseConnection, slug: &str, runs: usize) -> anyhow::Result<()> {
+    use cuocthi_store::entities::unit;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let contest = cuocthi_leaderboard::results::service::contest_by_slug(db, slug)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let units = unit::Entity::find()
+        .filter(unit::Column::ContestId.eq(contest.id))
+        .order_by_asc(unit::Column::Position)
+        .order_by_asc(unit::Column::Code)
+        .all(db)
+        .await?;
+    let scope = cuocthi_leaderboard::stats::Scope {
+        contest_id: contest.id,
+        round_id: None,
+        unit_id: None,
+    };
+    let mut times = Vec::new();
+    for run in 0..runs {
+        let started = Instant::now();
+        let bytes = cuocthi_leaderboard::stats::handlers::units_xlsx(db, &scope, &units)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "run {}: {secs:.3} s — {} units, {} bytes",
+            run + 1,
+            units.len(),
+            bytes.len()
+        );
+        times.push(secs);
+    }
+    times.sort_by(f64::total_cmp);
+    if let Some(median) = times.get(times.len() / 2) {
+        println!("median {median:.3} s over {} runs", times.len());
     }
     Ok(())
 }

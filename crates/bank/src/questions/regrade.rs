@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    Statement, TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -35,6 +35,9 @@ pub struct RegradeOutcome {
     pub rounds_touched: Vec<i32>,
     /// Rounds among those whose finalized results are now flagged `needs_refinalize`.
     pub rounds_to_refinalize: Vec<i32>,
+    /// The ids of the rounds touched (not sent: for the caller to forget their live boards).
+    #[serde(skip)]
+    pub touched_round_ids: Vec<Uuid>,
 }
 
 #[derive(FromQueryResult)]
@@ -131,11 +134,13 @@ pub async fn regrade(
     let mut rounds_to_refinalize: Vec<i32> = Vec::new();
     if !round_ids.is_empty() {
         let finalized: BTreeSet<Uuid> = result::Entity::find()
+            .select_only()
+            .column(result::Column::RoundId)
             .filter(result::Column::RoundId.is_in(round_ids.clone()))
+            .into_tuple::<Uuid>()
             .all(&txn)
             .await?
             .into_iter()
-            .map(|r| r.round_id)
             .collect();
         if !finalized.is_empty() {
             result::Entity::update_many()
@@ -159,7 +164,7 @@ pub async fn regrade(
         Vec::new()
     } else {
         let mut numbers: Vec<i32> = round::Entity::find()
-            .filter(round::Column::Id.is_in(round_ids))
+            .filter(round::Column::Id.is_in(round_ids.clone()))
             .all(&txn)
             .await?
             .into_iter()
@@ -178,5 +183,6 @@ pub async fn regrade(
         rescored,
         rounds_touched,
         rounds_to_refinalize,
+        touched_round_ids: round_ids,
     })
 }

@@ -1,4 +1,10 @@
 //! The `results` table: finalized results of rounds, one row per version.
+//!
+//! The table also holds each version's canonical results export, tens of megabytes for a large
+//! round, in two columns this model leaves out so that no ordinary read loads them:
+//! `export_lz4` (LZ4 block with its size prepended, for rows stored since migration 000009)
+//! and `export_csv` (the plain text of older rows; empty for newer ones). The results service
+//! writes and reads them explicitly (`cuocthi_leaderboard::results::service`).
 #![allow(missing_docs)]
 
 use sea_orm::entity::prelude::*;
@@ -26,9 +32,7 @@ pub struct Model {
     pub rules: String,
     /// JSON: the finalize response body.
     pub result: String,
-    /// The canonical results export (CSV, UTF-8 without BOM).
-    pub export_csv: String,
-    /// Lowercase hex SHA-256 of `export_csv`.
+    /// Lowercase hex SHA-256 of the canonical results export (its uncompressed bytes).
     pub export_sha256: String,
     /// When this version was made public, if it was.
     pub published_at: Option<i64>,
