@@ -1,4 +1,4 @@
-// Client-side router for /, /c/{slug}, /c/{slug}/quiz, /c/{slug}/result/{attempt_id}.
+// Client-side router for /, /c/{slug}, /c/{slug}/quiz, /c/{slug}/result/{attempt_id}, /c/{slug}/winners.
 import { t, lang, setLang } from './i18n.js';
 import { h, clear, $ } from './util/dom.js';
 import { cachedContest } from './api.js';
@@ -6,12 +6,14 @@ import * as home from './pages/home.js';
 import * as contest from './pages/contest.js';
 import * as quiz from './pages/quiz.js';
 import * as result from './pages/result.js';
+import * as winners from './pages/winners.js';
 
 const ROUTES = [
   [/^\/$/, home],
   [/^\/c\/([^/]+)\/?$/, contest],
   [/^\/c\/([^/]+)\/quiz\/?$/, quiz],
   [/^\/c\/([^/]+)\/result\/([^/]+)\/?$/, result],
+  [/^\/c\/([^/]+)\/winners\/?$/, winners],
 ];
 
 const main = $('#main');

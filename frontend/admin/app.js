@@ -8,6 +8,9 @@ import * as contest from './pages/contest.js';
 import * as units from './pages/units.js';
 import * as questions from './pages/questions.js';
 import * as stats from './pages/stats.js';
+import * as dashboard from './pages/dashboard.js';
+import * as results from './pages/results.js';
+import * as participants from './pages/participants.js';
 import * as staff from './pages/staff.js';
 import * as audit from './pages/audit.js';
 import * as me from './pages/me.js';
@@ -19,6 +22,9 @@ const ROUTES = [
   [/^\/admin\/c\/([^/]+)\/units\/?$/, units],
   [/^\/admin\/c\/([^/]+)\/questions\/?$/, questions],
   [/^\/admin\/c\/([^/]+)\/stats\/items\/?$/, stats],
+  [/^\/admin\/c\/([^/]+)\/dashboard\/?$/, dashboard],
+  [/^\/admin\/c\/([^/]+)\/results\/?$/, results],
+  [/^\/admin\/c\/([^/]+)\/participants\/?$/, participants],
   [/^\/admin\/staff\/?$/, staff],
   [/^\/admin\/audit\/?$/, audit],
   [/^\/admin\/me\/?$/, me],
@@ -90,7 +96,13 @@ function route() {
     page = login.mount(main, [], { ...ctx, expired, signedIn }) || {};
     return;
   }
-  const path = location.pathname;
+  let path = location.pathname;
+  // A unit manager's contest page is its dashboard (the settings are for organizers).
+  const landing = user.role === 'unit_manager' && path.match(/^\/admin\/c\/([^/]+)\/?$/);
+  if (landing) {
+    path = '/admin/c/' + landing[1] + '/dashboard';
+    history.replaceState(null, '', path);
+  }
   let mod = null, m = null;
   for (const [re, p] of ROUTES) if ((m = path.match(re))) { mod = p; break; }
   if (!mod) {

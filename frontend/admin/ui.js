@@ -262,15 +262,24 @@ export function importReport(rep, { real, file } = {}) {
       : h('table', { id: 'import_report', hidden: true }));
 }
 
-/** Breadcrumb and the tabs of a contest's pages (`#contest_tabs`). */
-export function contestHead(slug, current, title) {
+/** The contest tabs a unit manager may open (pass as `only` to `contestHead`). */
+export const UNIT_MANAGER_TABS = ['dashboard', 'participants'];
+
+/**
+ * Breadcrumb and the tabs of a contest's pages (`#contest_tabs`). `only`: the tab keys to show
+ * (a unit manager's: `UNIT_MANAGER_TABS`).
+ */
+export function contestHead(slug, current, title, { only } = {}) {
   const base = '/admin/c/' + encodeURIComponent(slug);
   const tabs = [['settings', base, t('tab_settings')], ['units', base + '/units', t('tab_units')],
-    ['questions', base + '/questions', t('tab_questions')], ['stats', base + '/stats/items', t('tab_stats')]];
+    ['participants', base + '/participants', t('part_tab')],
+    ['questions', base + '/questions', t('tab_questions')], ['dashboard', base + '/dashboard', t('dash_tab')],
+    ['stats', base + '/stats/items', t('tab_stats')],
+    ['results', base + '/results', t('tab_results')]];
   return h('div', { class: 'chead' },
     h('p', { class: 'crumbs' }, link('/admin', t('nav_contests')), ' › ', h('span', { id: 'contest_name' }, title || slug)),
     h('nav', { class: 'tabs', id: 'contest_tabs', 'aria-label': t('contest_tabs') },
-      h('ul', null, tabs.map(([k, href, text]) => h('li', null,
+      h('ul', null, tabs.filter(([k]) => !only || only.includes(k)).map(([k, href, text]) => h('li', null,
         link(href, text, { id: 'tab_' + k, 'aria-current': k === current ? 'page' : null }))),
         h('li', null, h('a', { href: '/c/' + encodeURIComponent(slug), id: 'tab_public' }, t('public_page'), ' ↗')))));
 }

@@ -10,7 +10,7 @@ const units = new Map(); // slug -> units list, kept between visits
 const FIELDS = ['full_name', 'phone', 'birth_year', 'national_id', 'gender', 'unit_id', 'category', 'address', 'pin', 'consent'];
 
 export function mount(main, [slug], ctx) {
-  const S = { c: null, err: null, me: null, meErr: null, units: units.get(slug) || null, unitsErr: null, form: {}, fe: {}, formErr: null, busy: false, startErr: null };
+  const S = { c: null, err: null, me: null, meErr: null, units: units.get(slug) || null, unitsErr: null, form: {}, fe: {}, formErr: null, busy: false, startErr: null, winners: false, board: null, boardOff: false };
   let gone = false, tick = 0, poll = 0;
   const base = '/c/' + encodeURIComponent(slug);
   const num = (n) => (n == null ? '–' : Number(n).toLocaleString(lang() === 'en' ? 'en-GB' : 'vi-VN'));
@@ -23,6 +23,8 @@ export function mount(main, [slug], ctx) {
     } catch (e) { S.err = e; return render(); }
     if (gone) return;
     ctx.header();
+    loadWinners();
+    loadBoard();
     if (token()) await loadMe();
     if (!token()) loadUnits();
     render();
@@ -49,6 +51,54 @@ export function mount(main, [slug], ctx) {
     if (!gone && $('#unit_id')) { saveForm(); render(); }
   }
 
+  // ---------- published winners and the public live leaderboard ----------
+  async function loadWinners() {
+    try {
+      const { data } = await api('GET', '/contests/' + encodeURIComponent(slug) + '/winners');
+      S.winners = Array.isArray(data) && data.length > 0;
+    } catch { S.winners = false; /* 404 not_published: nothing to link to */ }
+    if (!gone) drawExtras();
+  }
+
+  /** The organizers may turn the board off (404 leaderboard_disabled): then it is simply not shown. */
+  async function loadBoard() {
+    if (S.c && S.c.public_leaderboard === true) S.boardOff = false;
+    if (S.boardOff || (S.c && S.c.public_leaderboard === false)) { S.board = null; return drawExtras(); }
+    const q = S.c && S.c.current_round ? '?round=' + encodeURIComponent(S.c.current_round) : '';
+    try {
+      S.board = (await api('GET', '/contests/' + encodeURIComponent(slug) + '/leaderboard' + q)).data;
+    } catch (e) {
+      if (e.status === 404 || e.status === 403) { S.board = null; S.boardOff = true; }
+      // Otherwise keep what was shown; the next refresh tries again.
+    }
+    if (!gone) drawExtras();
+  }
+
+  function drawExtras() {
+    const wl = $('#winners_link_host');
+    if (wl) clear(wl, S.winners && h('p', { class: 'winners-link' }, link(base + '/winners', t('see_winners'), { id: 'winners_link', class: 'btn btn-2' })));
+    const bh = $('#public_board_host');
+    if (bh) clear(bh, S.board && boardBox(S.board));
+  }
+
+  function boardBox(b) {
+    const entries = b.entries || [];
+    return h('section', { class: 'box board', id: 'public_board', 'aria-labelledby': 'public_board_h', 'data-round': b.round },
+      h('h2', { id: 'public_board_h' }, t('board_title'), b.round && (S.c.rounds || []).length > 1 ? ' · ' + t('round_n', { n: b.round }) : ''),
+      h('p', { class: 'hint', id: 'public_board_note' }, t('board_note')),
+      entries.length ? h('table', { class: 'lb', id: 'public_board_table' },
+        h('caption', { class: 'sr-only' }, t('board_title')),
+        h('thead', null, h('tr', null, h('th', { scope: 'col', class: 'c-rank' }, t('w_rank')), h('th', { scope: 'col' }, t('participants')),
+          h('th', { scope: 'col', class: 'c-num' }, t('score')), h('th', { scope: 'col', class: 'c-num' }, t('w_time')))),
+        h('tbody', null, entries.map((e) => h('tr', { 'data-rank': e.rank },
+          h('td', { class: 'c-rank' }, e.rank),
+          h('td', null, h('span', { class: 'lb-name' }, e.name), e.unit_name && h('span', { class: 'lb-unit' }, e.unit_name)),
+          h('td', { class: 'c-num' }, num(e.score), e.total != null && h('span', { class: 'muted' }, '/' + num(e.total))),
+          h('td', { class: 'c-num' }, fmtDur(e.duration_ms))))))
+        : h('p', { class: 'muted', id: 'public_board_empty' }, t('board_empty')),
+      h('p', { class: 'hint', id: 'public_board_updated' }, t('board_count', { n: num(b.participants) }), b.updated_at && [' · ', t('board_updated', { at: fmtDate(b.updated_at) })]));
+  }
+
   // ---------- rendering ----------
   function render() {
     stopTimers();
@@ -66,13 +116,16 @@ export function mount(main, [slug], ctx) {
           h('div', null, h('dt', null, t('participants')), h('dd', { id: 'stat_participants' }, num(c.stats && c.stats.participants))),
           h('div', null, h('dt', null, t('attempts')), h('dd', { id: 'stat_attempts' }, num(c.stats && c.stats.attempts)))),
         h('p', { id: 'contest_settings' }, t('settings', { q: c.questions_per_attempt, m: Math.round(c.time_limit_secs / 6) / 10, a: c.max_attempts })),
+        h('div', { id: 'winners_link_host' }),
         roundsList()),
+      h('div', { id: 'public_board_host' }),
       (c.rules_html || c.rules_md) && h('details', { class: 'rules', id: 'rules' },
         h('summary', null, t('rules')),
         c.rules_html ? h('div', { class: 'md', html: c.rules_html }) : h('div', { class: 'md pre' }, c.rules_md)),
       S.meErr ? errorBox(t('me_error') + ' ' + errText(S.meErr), async () => { await loadMe(); if (!token()) loadUnits(); render(); })
         : S.me ? mePanel() : regForm());
     if (!S.me && !S.meErr) fillUnits();
+    drawExtras();
     startTimers();
   }
 
@@ -319,7 +372,8 @@ export function mount(main, [slug], ctx) {
       const old = S.c.status;
       S.c = await getContest(slug, true);
       if (gone) return;
-      if (S.c.status !== old) { saveForm(); render(); return; }
+      if (!S.boardOff) loadBoard();
+      if (S.c.status !== old) { saveForm(); render(); loadWinners(); return; }
       const p = $('#stat_participants'), a = $('#stat_attempts');
       if (p) p.textContent = num(S.c.stats && S.c.stats.participants);
       if (a) a.textContent = num(S.c.stats && S.c.stats.attempts);

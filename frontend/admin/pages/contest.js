@@ -42,6 +42,7 @@ function fromContest(c) {
     coll_per_block: !!(col && col.per_block), coll_min_part: col ? str(col.min_participants) : '1', coll_min_rate: col ? pctStr(col.min_rate) : '',
     bands: col && col.rate_bands ? col.rate_bands.map((b) => ({ max: str(b.max_headcount), rate: pctStr(b.min_rate) })) : [],
     coll_req_ind: !!(col && col.require_individual_prize),
+    lb_on: !!c.public_leaderboard, lb_size: str(c.leaderboard_size == null ? 10 : c.leaderboard_size),
   };
 }
 
@@ -97,6 +98,7 @@ function toBody(M, isNew) {
     categories: M.categories.map((c) => ({ code: c.code.trim(), name: c.name })),
     rounds: M.rounds.map((r, i) => ({ number: i + 1, opens_at: time(r.opens_at, `rounds[${i}].opens_at`), closes_at: time(r.closes_at, `rounds[${i}].closes_at`), draw_seed_sha256: r.seed.trim() || null })),
     require_national_id: M.nid, require_pin: M.pin, timezone: M.timezone.trim(), listed: M.listed,
+    public_leaderboard: M.lb_on, leaderboard_size: int(M.lb_size, 'leaderboard_size'),
     prizes: {
       individual: M.tiers.map((x, i) => {
         const o = { tier: x.tier.trim(), name: x.name, count: int(x.count, `prizes.individual[${i}].count`), min_score: int(x.min, `prizes.individual[${i}].min_score`, true), kind: x.kind };
@@ -117,6 +119,7 @@ function toBody(M, isNew) {
   if (isNew && !M.rounds.length) delete body.rounds; // the server's default: one round spanning the contest
   if (isNew && !M.consent_text.trim()) delete body.consent_text; // the server's default text
   if (tmin * 60 + tsec <= 0 && !errs.time_limit_secs) errs.time_limit_secs = 'out_of_range';
+  if (body.leaderboard_size != null && (body.leaderboard_size < 1 || body.leaderboard_size > 100)) errs.leaderboard_size = 'out_of_range';
   return { body, errs };
 }
 
@@ -170,6 +173,7 @@ export function mount(main, args, ctx) {
       pools: val('f_pools'), exclude_prev: chk('f_exclude_previous_winners'),
       coll_on: chk('f_collective_on'), coll_count: val('f_coll_count'), coll_rank_by: val('f_coll_rank_by'), coll_per_block: chk('f_coll_per_block'),
       coll_min_part: val('f_coll_min_participants'), coll_min_rate: val('f_coll_min_rate'), coll_req_ind: chk('f_coll_require_individual'),
+      lb_on: chk('f_public_leaderboard'), lb_size: val('f_leaderboard_size'),
     });
     if (isNew) M.slug = val('f_slug');
     M.quotas = M.quotas.map((q, i) => ({ topic: val('quota_topic_' + i), count: val('quota_count_' + i) }));
@@ -416,7 +420,12 @@ export function mount(main, args, ctx) {
         !tl && unused.length > 0 && h('div', { class: 'inline' },
           h('label', { for: 'tb_add', class: 'sub' }, t('tb_add_label')),
           select('tb_add', unused.map((k) => [k, t('tb_' + k)]), unused[0]),
-          h('button', { type: 'button', class: 'btn btn-2 btn-sm', id: 'tb_add_btn', onclick: () => { const k = $('#tb_add').value; redo(() => M.tie_breaks.push(k), '#tb_up_' + k); } }, t('add')))));
+          h('button', { type: 'button', class: 'btn btn-2 btn-sm', id: 'tb_add_btn', onclick: () => { const k = $('#tb_add').value; redo(() => M.tie_breaks.push(k), '#tb_up_' + k); } }, t('add')))),
+      // Never locked: only what the public page shows changes.
+      h('fieldset', { class: 'field sub-sec row-err-host', id: 'leaderboard_group' },
+        h('legend', null, t('lb_sub')),
+        checkField({ id: 'f_public_leaderboard', label: t('f_public_leaderboard'), hint: t('h_public_leaderboard'), checked: M.lb_on, path: 'public_leaderboard' }),
+        numField('f_leaderboard_size', M.lb_size, { label: t('f_leaderboard_size'), hint: t('h_leaderboard_size'), path: 'leaderboard_size', min: 1, max: 100 })));
   }
 
   function secPrizes() {

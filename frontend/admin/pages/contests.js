@@ -27,13 +27,15 @@ export function mount(main, _args, ctx) {
       list.length ? h('ul', { id: 'contest_list', class: 'cards adm-cards' }, list.map((c) => {
         const st = statusOf(c);
         return h('li', { class: 'card', 'data-slug': c.slug },
-          h('h2', { class: 'card-title' }, link(base(c), c.title)),
+          h('h2', { class: 'card-title' }, link(canEdit() ? base(c) : base(c) + '/dashboard', c.title)),
           h('p', null, badge(st), ' ', !c.listed && h('span', { class: 'badge b-closed' }, t('unlisted')), ' ', h('code', { class: 'code' }, c.slug)),
           h('p', { class: 'muted' }, t('window', { a: fmtAt(c.opens_at), b: fmtAt(c.closes_at) })),
-          !canEdit() ? h('p', { class: 'card-links' }, h('a', { href: '/c/' + encodeURIComponent(c.slug) }, t('public_page'))) : h('p', { class: 'card-links' },
+          !canEdit() ? h('p', { class: 'card-links' }, link(base(c) + '/dashboard', t('dash_tab'), { 'data-dashboard': '' }), ' · ',
+            h('a', { href: '/c/' + encodeURIComponent(c.slug) }, t('public_page'))) : h('p', { class: 'card-links' },
             link(base(c), t('tab_settings')), ' · ',
             link(base(c) + '/units', t('tab_units')), ' · ',
             link(base(c) + '/questions', t('tab_questions')), ' · ',
+            link(base(c) + '/dashboard', t('dash_tab'), { 'data-dashboard': '' }), ' · ',
             link(base(c) + '/stats/items', t('tab_stats')), ' · ',
             h('a', { href: '/c/' + encodeURIComponent(c.slug) }, t('public_page'))));
       })) : h('p', { id: 'no_contests', class: 'box' }, t('no_contests_staff')));
