@@ -40,7 +40,25 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 
+    /// Refuses while any version keeps its export only in the compressed column: dropping it
+    /// would lose frozen results (their hash would stay, the file would be gone).
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let kept = db
+            .query_one(sea_orm_migration::sea_orm::Statement::from_string(
+                manager.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM results WHERE export_lz4 IS NOT NULL",
+            ))
+            .await?
+            .map(|row| row.try_get::<i64>("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if kept > 0 {
+            return Err(DbErr::Migration(format!(
+                "{kept} result versions keep their export only in results.export_lz4; \
+                 rolling back would lose them"
+            )));
+        }
         manager
             .alter_table(
                 Table::alter()
