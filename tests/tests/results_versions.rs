@@ -189,6 +189,16 @@ fn mmss(ms: i64) -> String {
     )
 }
 
+/// An explanation's Vietnamese text without the name of the participant compared with, as the
+/// winners files write it.
+fn anonymous(explanation: &Value) -> String {
+    let text = json_text(&explanation["text_vi"]);
+    match explanation["against_name"].as_str() {
+        Some(name) if !name.is_empty() => text.replacen(&format!(" ({name})"), "", 1),
+        _ => text,
+    }
+}
+
 fn strip(mut v: Value, keys: &[&str]) -> Value {
     for key in keys {
         v.as_object_mut().expect("object").remove(*key);
@@ -302,6 +312,33 @@ async fn preview_explanations_version_detail_and_files() {
         again.body, shown.body,
         "the same inputs give the same preview"
     );
+
+    // Every preview that computed is audited, with the seed's hash and the export hash, never
+    // the seed itself; refused previews (422, 409, 404) are not.
+    let admin = app.staff("admin1", Role::Admin, None).await;
+    let log = app
+        .staff_call(&admin, Method::GET, "/api/v1/admin/audit?limit=1000", None)
+        .await;
+    assert_eq!(log.status, 200, "{log:?}");
+    let previews: Vec<&Value> = log
+        .body
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "results.preview")
+        .collect();
+    assert_eq!(previews.len(), 2, "one entry per preview: {:?}", log.body);
+    for entry in &previews {
+        assert_eq!(entry["actor"], "org1");
+        assert_eq!(entry["subject"], format!("{slug} round 1"));
+        assert!(entry["contest_id"].is_string(), "{entry}");
+        let after = &entry["after"];
+        assert_eq!(after["round"], 1);
+        assert_eq!(after["seed_sha256"], sha256_hex(SEED.as_bytes()).as_str());
+        assert_eq!(after["seed_committed"], true);
+        assert_eq!(after["export_sha256"], shown.body["export_sha256"]);
+        assert!(!entry.to_string().contains(SEED), "never the seed: {entry}");
+    }
 
     // Finalize at the same instant: the same result, with a version.
     let done = app
@@ -464,6 +501,16 @@ async fn preview_explanations_version_detail_and_files() {
         ]
     );
     assert_eq!(rows.len(), 1 + prizes.len());
+    // "Quyết định bởi" compares with the next rank by rank only: no other person's name.
+    assert_eq!(
+        rows[1][12],
+        "Hơn hạng 2 vì sai số dự đoán nhỏ hơn: 0 so với 3"
+    );
+    for (row, p) in rows[1..].iter().zip(&prizes) {
+        if let Some(other) = p["explanation"]["against_name"].as_str() {
+            assert!(!row[12].contains(other), "{} names {other}", row[12]);
+        }
+    }
     for (row, p) in rows[1..].iter().zip(&prizes) {
         let expected: Vec<String> = vec![
             json_text(&p["tier_name"]),
@@ -478,7 +525,7 @@ async fn preview_explanations_version_detail_and_files() {
             json_text(&p["prediction_error"]),
             mmss(p["duration_ms"].as_i64().unwrap()),
             json_text(&p["submitted_at"]),
-            json_text(&p["explanation"]["text_vi"]),
+            anonymous(&p["explanation"]),
         ];
         // Trailing empty cells are not stored in a sheet.
         let mut got = row.clone();
@@ -517,6 +564,11 @@ async fn preview_explanations_version_detail_and_files() {
     let csv = String::from_utf8(bytes).unwrap();
     assert!(csv.starts_with('\u{feff}'));
     assert_eq!(csv.lines().count(), 1 + prizes.len());
+    assert!(
+        csv.contains("Hơn hạng 2 vì sai số dự đoán nhỏ hơn: 0 so với 3"),
+        "{csv}"
+    );
+    assert!(!csv.contains("(Lê Văn Bình)"), "{csv}");
 
     // ranking.csv: everyone, in rank order, as the JSON ranks them.
     let (status, headers, bytes) =
@@ -588,7 +640,6 @@ async fn preview_explanations_version_detail_and_files() {
         let (status, _, _) = raw_get(&app, &org, &format!("{base}/results/5/{file}")).await;
         assert_eq!(status, 404, "{file}");
     }
-    let admin = app.staff("admin1", Role::Admin, None).await;
     let (status, _, _) = raw_get(&app, &admin, &format!("{base}/results/1/winners.xlsx")).await;
     assert_eq!(status, 200);
     let manager = app.staff("mgr", Role::UnitManager, Some("CQ1")).await;

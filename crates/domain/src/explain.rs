@@ -148,7 +148,8 @@ fn error_value(error: Option<u64>) -> Option<ExplainValue> {
 /// Why `ahead` ranks right above `next` (rank `next_rank`, called `next_name`) under these
 /// keys, prediction actual value and seed: the first key they differ on, else the draw. The
 /// texts follow the pattern "Hơn hạng 7 (Trần Thị B) vì …: 3 so với 6" / "Ahead of rank 7
-/// (Trần Thị B) by …: 3 vs 6". Assumes `ahead` does rank above `next` (as in a ranking).
+/// (Trần Thị B) by …: 3 vs 6" (see [`ranked_texts`]). Assumes `ahead` does rank above `next`
+/// (as in a ranking).
 pub fn explain_ranked(
     ahead: &Entry,
     next: &Entry,
@@ -159,6 +160,75 @@ pub fn explain_ranked(
     seed: &str,
 ) -> Explanation {
     let key = decided_by(ahead, next, keys, actual);
+    let (value, against_value) = match key {
+        DecidedBy::Score => (int(ahead.score), int(next.score)),
+        DecidedBy::PredictionError => {
+            let actual = actual.unwrap_or(0);
+            (
+                error_value(prediction_error(ahead.prediction, actual)),
+                error_value(prediction_error(next.prediction, actual)),
+            )
+        }
+        DecidedBy::DurationMs => (int(ahead.duration_ms), int(next.duration_ms)),
+        DecidedBy::SubmittedAt => (int(ahead.submitted_at_ms), int(next.submitted_at_ms)),
+        DecidedBy::AttemptsUsed => (int(ahead.attempts_used), int(next.attempts_used)),
+        DecidedBy::RegisteredAt => (int(ahead.registered_at_ms), int(next.registered_at_ms)),
+        DecidedBy::Draw | DecidedBy::Lottery => (
+            Some(ExplainValue::Text(draw_key(seed, ahead.attempt_id))),
+            Some(ExplainValue::Text(draw_key(seed, next.attempt_id))),
+        ),
+    };
+    let (text_vi, text_en) = ranked_texts(
+        key,
+        next_rank,
+        next_name,
+        value.as_ref(),
+        against_value.as_ref(),
+    );
+    Explanation {
+        against_rank: Some(next_rank),
+        against_name: Some(next_name.to_owned()),
+        key,
+        value,
+        against_value,
+        text_vi,
+        text_en,
+    }
+}
+
+/// A compared value as plain text: a number's digits, a key as it is; `-` when missing.
+fn shown(value: Option<&ExplainValue>) -> String {
+    match value {
+        None => "-".to_owned(),
+        Some(ExplainValue::Int(n)) => n.to_string(),
+        Some(ExplainValue::UInt(n)) => n.to_string(),
+        Some(ExplainValue::Text(t)) => t.clone(),
+    }
+}
+
+/// A compared value shown through `format` when it is a (signed) number.
+fn shown_with(value: Option<&ExplainValue>, format: fn(i64) -> String) -> String {
+    match value {
+        Some(ExplainValue::Int(n)) => format(*n),
+        other => shown(other),
+    }
+}
+
+/// The texts (Vietnamese, English) of a ranked explanation: ahead of rank `next_rank`, called
+/// `next_name` (left out, with its parentheses, when blank), on `key`, with the winner's value
+/// and the other's in [`Explanation`]'s form (durations shown as `mm:ss.mmm`, times as RFC 3339
+/// UTC, draw keys cut to their shortest distinct prefixes).
+///
+/// Guarantees: the same inputs always give the same texts; with a blank name the texts hold no
+/// name at all, e.g. "Hơn hạng 7 vì sai số dự đoán nhỏ hơn: 3 so với 6" / "Ahead of rank 7 by a
+/// smaller prediction error: 3 vs 6"; [`explain_ranked`] writes exactly these texts.
+pub fn ranked_texts(
+    key: DecidedBy,
+    next_rank: u32,
+    next_name: &str,
+    value: Option<&ExplainValue>,
+    against_value: Option<&ExplainValue>,
+) -> (String, String) {
     let (vi_head, en_head) = if next_name.trim().is_empty() {
         (
             format!("Hơn hạng {next_rank}"),
@@ -176,29 +246,23 @@ pub fn explain_ranked(
             format!("{en_head} by {en}: {a} vs {b}"),
         )
     };
-    let (value, against_value, (text_vi, text_en)) = match key {
-        DecidedBy::Score => (
-            int(ahead.score),
-            int(next.score),
-            plain(
-                "điểm cao hơn",
-                "a higher score",
-                ahead.score.to_string(),
-                next.score.to_string(),
-            ),
+    match key {
+        DecidedBy::Score => plain(
+            "điểm cao hơn",
+            "a higher score",
+            shown(value),
+            shown(against_value),
         ),
-        DecidedBy::PredictionError => {
-            let actual = actual.unwrap_or(0);
-            let mine = prediction_error(ahead.prediction, actual);
-            let theirs = prediction_error(next.prediction, actual);
-            let texts = match (mine, theirs) {
-                (Some(a), Some(b)) => plain(
-                    "sai số dự đoán nhỏ hơn",
-                    "a smaller prediction error",
-                    a.to_string(),
-                    b.to_string(),
-                ),
-                (Some(a), None) => (
+        DecidedBy::PredictionError => match (value, against_value) {
+            (Some(a), Some(b)) => plain(
+                "sai số dự đoán nhỏ hơn",
+                "a smaller prediction error",
+                shown(Some(a)),
+                shown(Some(b)),
+            ),
+            (Some(a), None) => {
+                let a = shown(Some(a));
+                (
                     format!(
                         "{vi_head} vì có dự đoán (sai số {a}) còn hạng {next_rank} không dự \
                          đoán; không dự đoán xếp sau mọi dự đoán"
@@ -207,83 +271,86 @@ pub fn explain_ranked(
                         "{en_head}: gave a prediction (error {a}) and rank {next_rank} did \
                          not; a missing prediction ranks after any prediction"
                     ),
-                ),
-                // Not reachable when `ahead` ranks above `next`; said plainly all the same.
-                (None, _) => (
-                    format!("{vi_head} về sai số dự đoán (không dự đoán)"),
-                    format!("{en_head} on the prediction error (no prediction)"),
-                ),
-            };
-            (error_value(mine), error_value(theirs), texts)
-        }
-        DecidedBy::DurationMs => (
-            int(ahead.duration_ms),
-            int(next.duration_ms),
-            plain(
-                "thời gian làm bài ngắn hơn",
-                "a shorter duration",
-                format_duration(ahead.duration_ms),
-                format_duration(next.duration_ms),
+                )
+            }
+            // Not reachable when the winner ranks above the other; said plainly all the same.
+            (None, _) => (
+                format!("{vi_head} về sai số dự đoán (không dự đoán)"),
+                format!("{en_head} on the prediction error (no prediction)"),
             ),
+        },
+        DecidedBy::DurationMs => plain(
+            "thời gian làm bài ngắn hơn",
+            "a shorter duration",
+            shown_with(value, format_duration),
+            shown_with(against_value, format_duration),
         ),
-        DecidedBy::SubmittedAt => (
-            int(ahead.submitted_at_ms),
-            int(next.submitted_at_ms),
-            plain(
-                "nộp bài sớm hơn",
-                "an earlier submission",
-                format_ms(ahead.submitted_at_ms),
-                format_ms(next.submitted_at_ms),
-            ),
+        DecidedBy::SubmittedAt => plain(
+            "nộp bài sớm hơn",
+            "an earlier submission",
+            shown_with(value, format_ms),
+            shown_with(against_value, format_ms),
         ),
-        DecidedBy::AttemptsUsed => (
-            int(ahead.attempts_used),
-            int(next.attempts_used),
-            plain(
-                "dùng ít lượt thi hơn",
-                "fewer attempts used",
-                ahead.attempts_used.to_string(),
-                next.attempts_used.to_string(),
-            ),
+        DecidedBy::AttemptsUsed => plain(
+            "dùng ít lượt thi hơn",
+            "fewer attempts used",
+            shown(value),
+            shown(against_value),
         ),
-        DecidedBy::RegisteredAt => (
-            int(ahead.registered_at_ms),
-            int(next.registered_at_ms),
-            plain(
-                "đăng ký sớm hơn",
-                "an earlier registration",
-                format_ms(ahead.registered_at_ms),
-                format_ms(next.registered_at_ms),
-            ),
+        DecidedBy::RegisteredAt => plain(
+            "đăng ký sớm hơn",
+            "an earlier registration",
+            shown_with(value, format_ms),
+            shown_with(against_value, format_ms),
         ),
         DecidedBy::Draw | DecidedBy::Lottery => {
-            let mine = draw_key(seed, ahead.attempt_id);
-            let theirs = draw_key(seed, next.attempt_id);
-            let (a, b) = short_keys(&mine, &theirs);
+            let (a, b) = short_keys(&shown(value), &shown(against_value));
             (
-                Some(ExplainValue::Text(mine)),
-                Some(ExplainValue::Text(theirs)),
-                (
-                    format!(
-                        "{vi_head}: bằng nhau ở mọi tiêu chí; bốc thăm sha256(seed‖attempt_id) \
-                         quyết định: {a} < {b}"
-                    ),
-                    format!(
-                        "{en_head}: equal on every key; the draw sha256(seed‖attempt_id) \
-                         decided: {a} < {b}"
-                    ),
+                format!(
+                    "{vi_head}: bằng nhau ở mọi tiêu chí; bốc thăm sha256(seed‖attempt_id) \
+                     quyết định: {a} < {b}"
+                ),
+                format!(
+                    "{en_head}: equal on every key; the draw sha256(seed‖attempt_id) \
+                     decided: {a} < {b}"
                 ),
             )
         }
-    };
-    Explanation {
-        against_rank: Some(next_rank),
-        against_name: Some(next_name.to_owned()),
-        key,
-        value,
-        against_value,
-        text_vi,
-        text_en,
+    }
+}
+
+/// The texts (Vietnamese, English) of an explanation that name nobody but the winner, for
+/// files organizers publish: a ranked comparison (`against_rank` set) is written again by
+/// [`ranked_texts`] without the other participant's name ("Hơn hạng 7 vì sai số dự đoán nhỏ
+/// hơn: 3 so với 6"); a lottery explanation (no `against_rank`), which names nobody else,
+/// keeps `text_vi` and `text_en`. Works from the stored parts, so versions stored with named
+/// texts read back name-free too.
+pub fn anonymous_texts(
+    key: DecidedBy,
+    against_rank: Option<u32>,
+    value: Option<&ExplainValue>,
+    against_value: Option<&ExplainValue>,
+    text_vi: &str,
+    text_en: &str,
+) -> (String, String) {
+    match against_rank {
+        Some(rank) => ranked_texts(key, rank, "", value, against_value),
+        None => (text_vi.to_owned(), text_en.to_owned()),
+    }
+}
+
+impl Explanation {
+    /// The texts without the compared participant's name (see [`anonymous_texts`]); the
+    /// explanation's own `text_vi`/`text_en` keep the name for staff.
+    pub fn anonymous_texts(&self) -> (String, String) {
+        anonymous_texts(
+            self.key,
+            self.against_rank,
+            self.value.as_ref(),
+            self.against_value.as_ref(),
+            &self.text_vi,
+            &self.text_en,
+        )
     }
 }
 
@@ -604,6 +671,80 @@ mod tests {
             SEED,
         );
         assert_eq!(e.text_vi, "Hơn hạng 3 vì điểm cao hơn: 10 so với 8");
+    }
+
+    #[test]
+    fn anonymous_texts_never_name_the_other_participant() {
+        let mut a = entry(1, 1, 10);
+        a.prediction = Some(97); // error 3
+        let mut b = entry(2, 2, 10);
+        b.prediction = Some(106); // error 6
+        let e = explain(&a, &b, &default_tie_breaks(), Some(100));
+        let (vi, en) = e.anonymous_texts();
+        assert_eq!(vi, "Hơn hạng 7 vì sai số dự đoán nhỏ hơn: 3 so với 6");
+        assert_eq!(en, "Ahead of rank 7 by a smaller prediction error: 3 vs 6");
+        assert!(e.text_vi.contains("Trần Thị B"), "the staff text keeps it");
+
+        // Every key: the same text as with a blank name, and no trace of the name.
+        let keys = [
+            TieBreakKey::Score,
+            TieBreakKey::PredictionError,
+            TieBreakKey::DurationMs,
+            TieBreakKey::SubmittedAt,
+            TieBreakKey::AttemptsUsed,
+            TieBreakKey::RegisteredAt,
+        ];
+        let mut pairs: Vec<(Entry, Entry)> = Vec::new();
+        pairs.push((entry(1, 1, 10), entry(2, 2, 8)));
+        let (mut p, mut q) = (entry(1, 1, 10), entry(2, 2, 10));
+        p.prediction = Some(150);
+        q.prediction = None;
+        pairs.push((p, q));
+        let (mut p, mut q) = (entry(1, 1, 10), entry(2, 2, 10));
+        p.duration_ms = 65_120;
+        q.duration_ms = 70_000;
+        pairs.push((p, q));
+        let (p, mut q) = (entry(1, 1, 10), entry(2, 2, 10));
+        q.submitted_at_ms += 1_500;
+        pairs.push((p, q));
+        let (p, mut q) = (entry(1, 1, 10), entry(2, 2, 10));
+        q.attempts_used = 2;
+        pairs.push((p, q));
+        let (p, mut q) = (entry(1, 1, 10), entry(2, 2, 10));
+        q.registered_at_ms += 60_000;
+        pairs.push((p, q));
+        let drawn = rank(
+            vec![entry(1, 1, 10), entry(2, 2, 10)],
+            &default_tie_breaks(),
+            Some(100),
+            SEED,
+        );
+        pairs.push((drawn.rows[0].entry.clone(), drawn.rows[1].entry.clone()));
+        let mut seen = HashSet::new();
+        for (ahead, next) in &pairs {
+            let named = explain(ahead, next, &keys, Some(100));
+            let blank = explain_ranked(ahead, next, 7, "", &keys, Some(100), SEED);
+            seen.insert(named.key);
+            let (vi, en) = named.anonymous_texts();
+            assert_eq!(
+                (vi.as_str(), en.as_str()),
+                (blank.text_vi.as_str(), blank.text_en.as_str())
+            );
+            assert!(!vi.contains("Trần") && !en.contains("Trần"), "{vi} / {en}");
+            assert!(vi.starts_with("Hơn hạng 7") && en.starts_with("Ahead of rank 7"));
+            // From the stored form (JSON values) too.
+            let json = serde_json::to_value(&named).unwrap_or_default();
+            let back: Explanation = serde_json::from_value(json).unwrap_or_else(|_| unreachable!());
+            assert_eq!(back.anonymous_texts(), (vi, en));
+        }
+        assert_eq!(seen.len(), 7, "every key and the draw: {seen:?}");
+
+        // A lottery explanation names nobody else: kept as it is.
+        let lucky = explain_lottery(SEED, "lucky", "Giải may mắn", uuid(0xB000_0001));
+        assert_eq!(
+            lucky.anonymous_texts(),
+            (lucky.text_vi.clone(), lucky.text_en.clone())
+        );
     }
 
     fn tier(code: &str, count: u32, kind: TierKind) -> Tier {

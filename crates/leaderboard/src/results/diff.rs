@@ -2,16 +2,17 @@
 //! changed tier or rank, and why (their own score, prediction error, duration or eligibility
 //! changed; the actual value changed; the rules or the seed changed; or others moved).
 //!
-//! Pure: it reads the two stored results, their canonical exports (parsed) and their rules,
-//! and nothing else.
+//! Pure: it reads the two stored results, the rows of their canonical exports that concern
+//! the prize holders of either version ([`rows_of`] keeps just those, reading an export row by
+//! row) and their rules, and nothing else.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use cuocthi_domain::allocation::{participant_ref, ExportRow};
+use cuocthi_domain::allocation::{participant_ref, ExportError, ExportRow};
 use cuocthi_domain::explain::format_duration;
 use cuocthi_domain::ranking::prediction_error;
 
@@ -127,10 +128,25 @@ pub struct ResultDiff {
 pub struct Side<'a> {
     /// The stored result.
     pub result: &'a FinalizedResult,
-    /// Its canonical export, parsed (`cuocthi_domain::allocation::parse_export`).
+    /// Its canonical export, parsed: the whole of it, or at least every row of each participant
+    /// holding a prize in either version ([`rows_of`]); the difference is the same.
     pub export: &'a [ExportRow],
     /// Its rules in force (`rules.json`).
     pub rules: &'a str,
+}
+
+/// The rows of a canonical export whose `participant_ref` is in `refs`, in file order, read a
+/// chunk at a time ([`super::files::read_export`]): memory for those rows only, whatever the
+/// size of the export. With `refs` the references of every prize holder of both versions,
+/// [`diff`] gives the same answer on these rows as on the whole export.
+pub fn rows_of(csv: &str, refs: &HashSet<String>) -> Result<Vec<ExportRow>, ExportError> {
+    let mut kept = Vec::new();
+    super::files::read_export(csv, |row| {
+        if refs.contains(&row.participant_ref) {
+            kept.push(row);
+        }
+    })?;
+    Ok(kept)
 }
 
 /// A participant's best row in an export: the ranked one, else (ineligible) their first.
@@ -823,6 +839,83 @@ mod tests {
                 ("CQ1", CollectiveChangeKind::Removed, Some(1), None),
             ]
         );
+    }
+
+    #[test]
+    fn the_rows_of_prize_holders_give_the_same_difference_as_the_whole_export() {
+        let e1 = vec![
+            row(1, Some(1), 4, Some(2), 10),
+            row(2, Some(2), 3, Some(2), 10),
+            row(3, Some(3), 2, Some(2), 10),
+            row(9, Some(4), 1, None, 10),
+        ];
+        let mut e2 = vec![
+            row(3, Some(1), 5, Some(2), 10),
+            row(1, Some(2), 4, Some(2), 10),
+            row(2, Some(3), 3, Some(2), 10),
+            row(9, Some(4), 1, None, 10),
+        ];
+        // A second attempt of participant 2, not their best.
+        let mut extra = row(2, None, 1, Some(9), 50);
+        extra.attempt_id = Uuid::from_u128(0xA000_0102);
+        e2.push(extra);
+        let r1 = result(
+            1,
+            Some(2),
+            vec![prize(1, "first", 1, 4), prize(2, "second", 2, 3)],
+            "aa",
+        );
+        let r2 = result(
+            2,
+            Some(2),
+            vec![prize(3, "first", 1, 5), prize(1, "second", 2, 4)],
+            "bb",
+        );
+        let csv = |rows: &[ExportRow]| {
+            let mut out = format!("{}\n", cuocthi_domain::allocation::EXPORT_HEADER);
+            for r in rows {
+                out.push_str(&format!(
+                    "{},{},{},{},,{},{},{},{},{},{},{},\n",
+                    r.rank.map(|n| n.to_string()).unwrap_or_default(),
+                    r.participant_ref,
+                    r.attempt_id,
+                    r.unit_code,
+                    r.eligible,
+                    r.score,
+                    r.correct,
+                    r.total,
+                    r.prediction.map(|n| n.to_string()).unwrap_or_default(),
+                    r.duration_ms,
+                    cuocthi_domain::allocation::format_ms(r.submitted_at_ms),
+                ));
+            }
+            out
+        };
+        let refs: HashSet<String> = r1
+            .prizes
+            .iter()
+            .chain(r2.prizes.iter())
+            .map(|p| participant_ref(p.participant_id))
+            .collect();
+        let k1 = rows_of(&csv(&e1), &refs).unwrap_or_default();
+        let k2 = rows_of(&csv(&e2), &refs).unwrap_or_default();
+        assert_eq!(k1.len(), 3, "participant 9 won nothing in either version");
+        assert_eq!(k2.len(), 4, "every row of a prize holder is kept");
+        assert!(k2
+            .iter()
+            .all(|r| r.participant_ref != participant_ref(pid(9))));
+        fn side<'a>(r: &'a FinalizedResult, e: &'a [ExportRow]) -> Side<'a> {
+            Side {
+                result: r,
+                export: e,
+                rules: RULES,
+            }
+        }
+        let whole = diff(side(&r1, &e1), side(&r2, &e2));
+        let kept = diff(side(&r1, &k1), side(&r2, &k2));
+        assert_eq!(whole, kept);
+        assert_eq!(whole.changes.len(), 3);
+        assert!(rows_of("nonsense", &refs).is_err());
     }
 
     #[test]

@@ -2,23 +2,32 @@
 //! canonical export, winners and ranking files) and the public winners page.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use futures::TryStreamExt;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, StreamTrait,
+};
 use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, SemaphorePermit};
 use utoipa::ToSchema;
 
-use cuocthi_domain::allocation::{parse_export, participant_ref};
-use cuocthi_store::entities::{category, contest, participant, result, round, unit};
+use cuocthi_domain::allocation::participant_ref;
+use cuocthi_store::entities::{attempt, category, contest, participant, result, round, unit};
 use cuocthi_store::staff::{audit, authenticate, AuditEntry, Role};
 use cuocthi_store::time::rfc3339_ms;
+use cuocthi_store::tokens::sha256_hex;
 use cuocthi_store::{ApiError, AppContext};
 
 use super::diff::{self, ResultDiff};
 use super::files;
 use super::service::{self, CollectiveOut, FinalizedResult, PrizeOut, UnawardedOut};
-use crate::export::{fields_to_csv as to_csv, to_xlsx_book, Field as Cell, Sheet};
+use crate::export::{
+    csv_heading, csv_row, fields_to_csv as to_csv, to_xlsx_book, Field as Cell, Sheet,
+};
 
 type Ctx = web::Data<AppContext>;
 
@@ -252,18 +261,43 @@ async fn prepare(
     })
 }
 
-/// Previews round `n`'s result: the same checks and computation as finalize, nothing stored.
+/// At most one preview or finalize computes in this process at a time: each can peak at about
+/// 1 GB on a million attempts.
+static COMPUTING: Semaphore = Semaphore::const_new(1);
+
+/// How long a preview or finalize waits for the one computing before 409
+/// `finalize_in_progress`.
+const COMPUTE_WAIT: Duration = Duration::from_secs(30);
+
+/// The permit to compute, waited for at most `wait`: 409 `finalize_in_progress` when another
+/// preview or finalize holds it all that time.
+async fn compute_permit(gate: &Semaphore, wait: Duration) -> Result<SemaphorePermit<'_>, ApiError> {
+    match tokio::time::timeout(wait, gate.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) | Err(_) => Err(ApiError::conflict(
+            "finalize_in_progress",
+            "another preview or finalize is being computed; try again in a moment",
+        )),
+    }
+}
+
+/// Previews round `n`'s result: the same checks and computation as finalize, nothing stored
+/// but an audit entry. Every preview is audited (action `results.preview`: the round,
+/// `seed_sha256` = SHA-256 of the draw seed, never the seed itself, `seed_committed`, the
+/// resulting `export_sha256` and the number of winners), so trying seeds leaves a trace.
+/// One preview or finalize computes at a time: another waits up to 30 s, then gets 409
+/// `finalize_in_progress`.
 #[utoipa::path(post, path = "/api/v1/admin/contests/{slug}/rounds/{n}/preview", tag = "results",
     request_body = FinalizeRequest,
     params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
            ("X-CSRF-Token" = Option<String>, Header, description = "Required with a session cookie")),
     responses(
-        (status = 200, description = "What finalizing now would store, with `version: null` and `preview: true`", body = PreviewResult),
+        (status = 200, description = "What finalizing now would store, with `version: null` and `preview: true`; audited as `results.preview` (seed hash and export hash, never the seed)", body = PreviewResult),
         (status = 400, description = "Malformed body", body = cuocthi_store::api::ErrorBody),
         (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
         (status = 403, description = "Wrong role or csrf_required", body = cuocthi_store::api::ErrorBody),
         (status = 404, description = "No such contest or round", body = cuocthi_store::api::ErrorBody),
-        (status = 409, description = "round_open or seed_mismatch", body = cuocthi_store::api::ErrorBody),
+        (status = 409, description = "round_open, seed_mismatch, or finalize_in_progress (another preview or finalize computed for 30 s)", body = cuocthi_store::api::ErrorBody),
         (status = 422, description = "draw_seed missing, empty or too long", body = cuocthi_store::api::ErrorBody),
     ))]
 #[post("/api/v1/admin/contests/{slug}/rounds/{n}/preview")]
@@ -275,6 +309,7 @@ pub async fn preview_round(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, number) = path.into_inner();
     let p = prepare(&req, &ctx, &slug, number, &body).await?;
+    let permit = compute_permit(&COMPUTING, COMPUTE_WAIT).await?;
     let computed = service::compute(
         &ctx.db,
         &p.contest,
@@ -285,12 +320,35 @@ pub async fn preview_round(
         false,
     )
     .await?;
+    drop(permit);
+    let result = computed.result;
+    audit(
+        &ctx.db,
+        ctx.now_ms(),
+        AuditEntry {
+            actor: p.staff.username,
+            action: "results.preview".into(),
+            contest_id: Some(p.contest.id),
+            subject: Some(format!("{slug} round {number}")),
+            after: Some(serde_json::json!({
+                "round": number,
+                "seed_sha256": sha256_hex(p.seed.as_bytes()),
+                "seed_committed": result.seed_committed,
+                "export_sha256": result.export_sha256,
+                "winners": result.prizes.len(),
+            })),
+            ..AuditEntry::default()
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(PreviewResult::from(computed.result)))
+        .json(PreviewResult::from(result)))
 }
 
-/// Finalizes round `n`: ranks it, allocates the prizes and stores a new version.
+/// Finalizes round `n`: ranks it, allocates the prizes and stores a new version. One preview
+/// or finalize computes at a time: another waits up to 30 s, then gets 409
+/// `finalize_in_progress`.
 #[utoipa::path(post, path = "/api/v1/admin/contests/{slug}/rounds/{n}/finalize", tag = "results",
     request_body = FinalizeRequest,
     params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
@@ -301,7 +359,7 @@ pub async fn preview_round(
         (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
         (status = 403, description = "Wrong role or csrf_required", body = cuocthi_store::api::ErrorBody),
         (status = 404, description = "No such contest or round", body = cuocthi_store::api::ErrorBody),
-        (status = 409, description = "round_open or seed_mismatch", body = cuocthi_store::api::ErrorBody),
+        (status = 409, description = "round_open, seed_mismatch, or finalize_in_progress (another preview or finalize computed for 30 s, or racing versions)", body = cuocthi_store::api::ErrorBody),
         (status = 422, description = "draw_seed missing, empty or too long", body = cuocthi_store::api::ErrorBody),
     ))]
 #[post("/api/v1/admin/contests/{slug}/rounds/{n}/finalize")]
@@ -320,6 +378,7 @@ pub async fn finalize_round(
         committed,
         now_ms,
     } = prepare(&req, &ctx, &slug, number, &body).await?;
+    let permit = compute_permit(&COMPUTING, COMPUTE_WAIT).await?;
     let outcome = service::finalize(
         &ctx.db,
         &contest,
@@ -330,6 +389,7 @@ pub async fn finalize_round(
         now_ms,
     )
     .await?;
+    drop(permit);
     audit(
         &ctx.db,
         ctx.now_ms(),
@@ -505,6 +565,23 @@ pub async fn version_detail(
         .json(body))
 }
 
+/// The rows of a stored version's canonical export whose `participant_ref` is one of `refs`
+/// (read row by row off the async workers), with `refs` back.
+async fn winners_rows(
+    ctx: &AppContext,
+    result_id: uuid::Uuid,
+    refs: HashSet<String>,
+) -> Result<(HashSet<String>, Vec<cuocthi_domain::allocation::ExportRow>), ApiError> {
+    let csv = service::load_export(&ctx.db, result_id).await?;
+    web::block(move || {
+        let rows = diff::rows_of(&csv, &refs)?;
+        Ok::<_, cuocthi_domain::allocation::ExportError>((refs, rows))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)
+}
+
 /// A query parameter as a version number: the field problem otherwise.
 fn version_param(query: &HashMap<String, String>, name: &str) -> Result<i32, &'static str> {
     match query.get(name).map(|v| v.trim()) {
@@ -565,15 +642,23 @@ pub async fn diff_versions(
     };
     let (older, newer) = (pick(from)?, pick(to)?);
     drop(rows);
-    let (csv_from, csv_to) = futures::try_join!(
-        service::load_export(&ctx.db, older.id),
-        service::load_export(&ctx.db, newer.id)
-    )?;
-    let body = web::block(move || -> Result<ResultDiff, ApiError> {
-        let (result_from, result_to) = (parse_stored(&older)?, parse_stored(&newer)?);
-        let export_from = parse_export(&csv_from).map_err(ApiError::internal)?;
-        let export_to = parse_export(&csv_to).map_err(ApiError::internal)?;
-        Ok(diff::diff(
+    let (result_from, result_to) = (parse_stored(&older)?, parse_stored(&newer)?);
+    // Only the rows of participants holding a prize in either version matter; each export is
+    // loaded, read row by row keeping those, and let go before the other.
+    let refs: HashSet<String> = result_from
+        .prizes
+        .iter()
+        .chain(result_to.prizes.iter())
+        .map(|p| participant_ref(p.participant_id))
+        .collect();
+    let (refs, export_from) = winners_rows(&ctx, older.id, refs).await?;
+    let export_to = if newer.id == older.id {
+        export_from.clone()
+    } else {
+        winners_rows(&ctx, newer.id, refs).await?.1
+    };
+    let body = web::block(move || -> ResultDiff {
+        diff::diff(
             diff::Side {
                 result: &result_from,
                 export: &export_from,
@@ -584,10 +669,10 @@ pub async fn diff_versions(
                 export: &export_to,
                 rules: &newer.rules,
             },
-        ))
+        )
     })
     .await
-    .map_err(ApiError::internal)??;
+    .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body))
@@ -688,12 +773,48 @@ async fn winners_file(
     })
 }
 
-#[derive(Debug, FromQueryResult)]
-struct NameRow {
-    id: uuid::Uuid,
-    full_name: String,
+/// Bytes of `ranking.csv` sent to the client at a time.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// The full names of the participants of these attempts of a round (the attempts a ranking
+/// lists), each attempt mapped to its participant's name (empty when the attempt is gone):
+/// one query joining the round's attempts (`ix_attempts_round_status`) to their participants,
+/// read as a stream and kept for the listed attempts only. Names only, never phone or
+/// national ID.
+async fn attempt_names(
+    db: &(impl ConnectionTrait + StreamTrait),
+    round_id: uuid::Uuid,
+    listed: HashSet<uuid::Uuid>,
+) -> Result<HashMap<uuid::Uuid, String>, ApiError> {
+    let mut names: HashMap<uuid::Uuid, String> =
+        listed.into_iter().map(|id| (id, String::new())).collect();
+    let mut rows = attempt::Entity::find()
+        .select_only()
+        .column(attempt::Column::Id)
+        .column(participant::Column::FullName)
+        .join(
+            JoinType::InnerJoin,
+            attempt::Entity::belongs_to(participant::Entity)
+                .from(attempt::Column::ParticipantId)
+                .to(participant::Column::Id)
+                .into(),
+        )
+        .filter(attempt::Column::RoundId.eq(round_id))
+        .into_tuple::<(uuid::Uuid, String)>()
+        .stream(db)
+        .await?;
+    while let Some((id, name)) = rows.try_next().await? {
+        if let Some(slot) = names.get_mut(&id) {
+            *slot = name;
+        }
+    }
+    Ok(names)
 }
 
+/// `ranking.csv` or `ranking.xlsx`: the export is read twice off the async workers (which
+/// attempts are listed; then the rows themselves), never held parsed; the names come from one
+/// query for the listed attempts. The CSV is sent as it is made; the workbook is written in
+/// constant memory.
 async fn ranking_file(
     req: HttpRequest,
     ctx: Ctx,
@@ -703,24 +824,13 @@ async fn ranking_file(
     let (slug, number, version) = path.into_inner();
     let (contest, row) = load_version(&req, &ctx, &slug, number, version).await?;
     let result = parse_stored(&row)?;
-    let export =
-        parse_export(&service::load_export(&ctx.db, row.id).await?).map_err(ApiError::internal)?;
-    let refs: HashSet<&str> = export.iter().map(|r| r.participant_ref.as_str()).collect();
-    // Names only (never phone or national ID), of the participants in the export.
-    let people: HashMap<String, String> = participant::Entity::find()
-        .select_only()
-        .columns([participant::Column::Id, participant::Column::FullName])
-        .filter(participant::Column::ContestId.eq(contest.id))
-        .into_model::<NameRow>()
-        .all(&ctx.db)
-        .await?
-        .into_iter()
-        .map(|p| (participant_ref(p.id), p.full_name))
-        .filter(|(reference, _)| refs.contains(reference.as_str()))
-        .collect();
-    drop(refs);
+    let csv = service::load_export(&ctx.db, row.id).await?;
+    let (csv, listed) = web::block(move || files::ranking_attempts(&csv).map(|ids| (csv, ids)))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let names = files::Names {
-        people,
+        people: attempt_names(&ctx.db, row.round_id, listed).await?,
         units: unit::Entity::find()
             .filter(unit::Column::ContestId.eq(contest.id))
             .all(&ctx.db)
@@ -730,28 +840,78 @@ async fn ranking_file(
             .collect(),
         categories: category_names(&ctx, contest.id).await?,
     };
-    let rows = files::ranking_rows(&export, &result, &names);
-    drop(export);
     let name = format!("ket-qua-{slug}-dot-{number}-v{version}-xep-hang");
-    Ok(match format {
-        Format::Csv => attachment(
-            "text/csv; charset=utf-8",
-            &format!("{name}.csv"),
-            to_csv(&files::RANKING_HEADINGS, &rows),
-        ),
+    match format {
+        Format::Csv => Ok(ranking_csv_stream(csv, result, names, &name)),
         Format::Xlsx => {
-            let sheets = vec![
-                sheet("Xếp hạng", &files::RANKING_HEADINGS, rows),
-                info_sheet(&contest, &row, &result),
-            ];
-            attachment(XLSX, &format!("{name}.xlsx"), xlsx_of(sheets).await?)
+            let info = info_sheet(&contest, &row, &result).rows;
+            let bytes = web::block(move || {
+                files::ranking_xlsx(
+                    &csv,
+                    &result,
+                    &names,
+                    "Thông tin",
+                    &files::INFO_HEADINGS,
+                    &info,
+                )
+            })
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+            Ok(attachment(XLSX, &format!("{name}.xlsx"), bytes))
         }
-    })
+    }
+}
+
+/// `ranking.csv` sent as it is made, a chunk at a time, by a blocking task that reads the
+/// export (already read once without error, so a failure midway is not expected; it would end
+/// the body with an error, a broken download). Stops when the client goes away.
+fn ranking_csv_stream(
+    csv: String,
+    result: FinalizedResult,
+    names: files::Names,
+    name: &str,
+) -> HttpResponse {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, String>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut chunk = csv_heading(&files::RANKING_HEADINGS);
+        let written = files::ranking_rows(&csv, &result, &names, |cells| {
+            chunk.push_str(&csv_row(&cells));
+            if chunk.len() < CHUNK_BYTES {
+                return true;
+            }
+            let full = std::mem::replace(&mut chunk, String::with_capacity(CHUNK_BYTES));
+            tx.blocking_send(Ok(Bytes::from(full))).is_ok()
+        });
+        let last = match written {
+            Ok(()) => Ok(Bytes::from(chunk)),
+            Err(error) => {
+                tracing::error!(%error, "ranking.csv failed midway");
+                Err(error.to_string())
+            }
+        };
+        tx.blocking_send(last).ok();
+    });
+    let body = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|item| (item.map_err(std::io::Error::other), rx))
+    });
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.csv\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(body)
 }
 
 /// The winners of a version as CSV (UTF-8 with BOM): one row per individual winner in rank
 /// order (tier, rank, name, unit, category, score, correct, prediction and its error,
-/// duration, finish, what decided). No phone or national ID.
+/// duration, finish, what decided). No phone or national ID, and no name but the winners':
+/// "Quyết định bởi" compares a winner with the next rank by rank only ("Hơn hạng 7 vì sai số
+/// dự đoán nhỏ hơn: 3 so với 6"; the version's JSON keeps the named explanation for staff).
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/results/{version}/winners.csv", tag = "results",
     params(("slug" = String, Path, description = "The contest's slug"), ("n" = i32, Path, description = "Round number"),
            ("version" = i32, Path, description = "Result version")),
@@ -911,4 +1071,27 @@ pub async fn winners(ctx: Ctx, slug: web::Path<String>) -> Result<HttpResponse, 
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=30"))
         .json(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_computation_waits_then_is_refused_while_one_runs() {
+        let gate = Semaphore::new(1);
+        let running = compute_permit(&gate, Duration::from_millis(10)).await;
+        assert!(running.is_ok());
+        let refused = compute_permit(&gate, Duration::from_millis(10)).await;
+        assert_eq!(
+            refused
+                .err()
+                .map(|e| (e.status().as_u16(), e.code().to_owned())),
+            Some((409, "finalize_in_progress".to_owned()))
+        );
+        drop(running);
+        assert!(compute_permit(&gate, Duration::from_millis(10))
+            .await
+            .is_ok());
+    }
 }
