@@ -1,7 +1,8 @@
 //! Staff participant management through the API: searching (names without diacritics,
-//! phones, national IDs), paging and filters, a unit manager's masked, read-only view, and
-//! marking a participant ineligible for prizes (validation, audit, the effect on finalizing and
-//! the `needs_refinalize` flag of results finalized before).
+//! phones, national IDs), paging and filters, phones masked in every list for every role, a
+//! unit manager's name-only, read-only view, one participant's whole record (admins and
+//! organizers, audited), and marking a participant ineligible for prizes (validation, audit,
+//! the effect on finalizing and the `needs_refinalize` flag of results finalized before).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests report failure by panicking.
 
@@ -247,11 +248,11 @@ async fn staff_search_names_without_diacritics_phones_and_national_ids() {
     assert_eq!(found(&app, &org, slug, "_").await.0, 0);
     assert_eq!(found(&app, &org, slug, "nobody").await, (0, vec![]));
 
-    // A row in full, for an organizer.
+    // A row, for an organizer: the phone masked all the same.
     let (_, page) = search(&app, &org, slug, "q=0987000001").await;
     let row = &page["items"][0];
     assert_eq!(row["id"], people[0].id.as_str());
-    assert_eq!(row["phone"], "0987000001");
+    assert_eq!(row["phone"], "09xx xxx 001");
     assert_eq!(row["birth_year"], 1985);
     assert_eq!(row["unit_code"], "P01");
     assert_eq!(row["unit_name"], "Phường Bắc Hồng");
@@ -262,6 +263,10 @@ async fn staff_search_names_without_diacritics_phones_and_national_ids() {
     assert_eq!(row["attempts_finished"], 0);
     assert!(row["best_score"].is_null());
     assert!(row.get("national_id").is_none(), "{row}");
+    assert!(row.get("address").is_none(), "{row}");
+    // Found by some digits of a phone: masked too, so the digits asked are not shown back.
+    let (_, page) = search(&app, &org, slug, "q=000003").await;
+    assert_eq!(page["items"][0]["phone"], "09xx xxx 003");
 
     // Finished attempts and the best score; an attempt in progress does not count.
     take(&app, slug, &people[0], 2, 30).await;
@@ -358,6 +363,10 @@ async fn pages_are_stable_and_filters_combine() {
         doc["paths"]["/api/v1/admin/contests/{slug}/participants/{id}"]["patch"].is_object(),
         "change documented"
     );
+    assert!(
+        doc["paths"]["/api/v1/admin/contests/{slug}/participants/{id}"]["get"].is_object(),
+        "detail documented"
+    );
     // The export next door (another endpoint) is still reached.
     let export = app
         .http
@@ -392,7 +401,7 @@ async fn pages_are_stable_and_filters_combine() {
 }
 
 #[tokio::test]
-async fn a_unit_manager_sees_their_unit_with_masked_phones_and_changes_nothing() {
+async fn a_unit_manager_sees_their_unit_with_masked_phones_searches_names_and_changes_nothing() {
     let app = TestApp::empty().await;
     let org = app.staff("org1", Role::Organizer, None).await;
     let slug = "don-vi";
@@ -412,12 +421,45 @@ async fn a_unit_manager_sees_their_unit_with_masked_phones_and_changes_nothing()
         .iter()
         .map(|p| p["phone"].as_str().unwrap())
         .collect();
-    assert_eq!(phones, vec!["*******001", "*******002"]);
+    assert_eq!(phones, vec!["09xx xxx 001", "09xx xxx 002"]);
     // Their own unit asked for explicitly is fine; searching stays within it.
     let (status, own) = search(&app, &manager, slug, "unit=P01&q=van%20an").await;
     assert_eq!((status, names(&own)), (200, vec!["Nguyễn Văn An"]));
-    let (_, elsewhere) = search(&app, &manager, slug, "q=0987000003").await;
+    let (_, elsewhere) = search(&app, &manager, slug, "q=tran%20van").await;
     assert_eq!(elsewhere["total"], 0, "Trần Văn An is in P02");
+    // Names only: no digit of a phone or national ID, whole or in part, is searchable by them
+    // (the masked digits would otherwise come back one guess at a time).
+    for q in [
+        "0987000001",
+        "001099012345",
+        "000001",
+        "1",
+        "%2B84%20987",
+        "an%202",
+    ] {
+        let (status, body) = search(&app, &manager, slug, &format!("q={q}")).await;
+        assert_eq!(status, 422, "q={q}: {body}");
+        assert_eq!(body["error"], "validation_failed", "q={q}: {body}");
+        assert_eq!(body["fields"]["q"], "name_only", "q={q}: {body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("họ tên") && message.contains("by name only"),
+            "{message}"
+        );
+    }
+    // The same searches are an organizer's to make.
+    assert_eq!(found(&app, &org, slug, "000001").await.0, 1);
+    // Nor may they read a whole record.
+    let detail = app
+        .staff_call(&manager, Method::GET, &one_path(slug, &people[0].id), None)
+        .await;
+    assert_eq!((detail.status.as_u16(), detail.code()), (403, "forbidden"));
+    assert!(detail.body.get("phone").is_none(), "{detail:?}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'participant.view'")
+            .await,
+        0
+    );
     // Another unit: refused.
     let (status, body) = search(&app, &manager, slug, "unit=P02").await;
     assert_eq!((status, body["error"].clone()), (403, json!("forbidden")));
@@ -523,7 +565,10 @@ async fn marking_ineligible_is_validated_audited_and_changes_the_prizes() {
     assert_eq!(marked.body["id"], an.id.as_str());
     assert_eq!(marked.body["eligible"], false);
     assert_eq!(marked.body["ineligible_reason"], "cán bộ Ban Tổ chức");
-    assert_eq!(marked.body["phone"], "0987000001");
+    assert_eq!(
+        marked.body["phone"], "09xx xxx 001",
+        "masked here as in the list"
+    );
     assert_eq!(marked.body["attempts_finished"], 1);
     assert_eq!(marked.body["best_score"], 4);
     let board = app.staff_call(&org, Method::GET, &board_path, None).await;
@@ -687,6 +732,194 @@ async fn marking_ineligible_is_validated_audited_and_changes_the_prizes() {
 }
 
 #[tokio::test]
+async fn every_role_sees_masked_phones_and_only_staff_who_manage_read_a_whole_record_audited() {
+    let app = TestApp::empty().await;
+    let org = app.staff("org1", Role::Organizer, None).await;
+    let admin = app.staff("admin1", Role::Admin, None).await;
+    let slug = "chi-tiet";
+    app.set_up_contest(&org, contest_body(slug)).await;
+    let people = five_people(&app, slug).await;
+    let manager = app
+        .staff("manager_cq1", Role::UnitManager, Some("CQ1"))
+        .await;
+
+    // Every list, every role: no whole phone.
+    for (who, staff, expected) in [
+        (
+            "organizer",
+            &org,
+            vec![
+                "09xx xxx 001",
+                "09xx xxx 002",
+                "09xx xxx 003",
+                "09xx xxx 678",
+                "09xx xxx 005",
+            ],
+        ),
+        (
+            "admin",
+            &admin,
+            vec![
+                "09xx xxx 001",
+                "09xx xxx 002",
+                "09xx xxx 003",
+                "09xx xxx 678",
+                "09xx xxx 005",
+            ],
+        ),
+        (
+            "unit manager",
+            &manager,
+            vec!["09xx xxx 678", "09xx xxx 005"],
+        ),
+    ] {
+        let (status, page) = search(&app, staff, slug, "").await;
+        assert_eq!(status, 200, "{who}: {page}");
+        let items = page["items"].as_array().unwrap();
+        let phones: Vec<&str> = items.iter().map(|p| p["phone"].as_str().unwrap()).collect();
+        assert_eq!(phones, expected, "{who}");
+        for item in items {
+            assert!(item.get("national_id").is_none(), "{who}: {item}");
+            assert!(item.get("address").is_none(), "{who}: {item}");
+        }
+    }
+    // A search by a whole phone or national ID finds the row, masked.
+    for q in ["0912345678", "%2B84%20912%20345%20678"] {
+        let (_, page) = search(&app, &admin, slug, &format!("q={q}")).await;
+        assert_eq!(names(&page), vec!["Lê Đức Cường"], "{q}");
+        assert_eq!(page["items"][0]["phone"], "09xx xxx 678", "{q}");
+    }
+    let (_, page) = search(&app, &org, slug, "q=001099012345").await;
+    assert_eq!(names(&page), vec!["Nguyễn Văn An"]);
+    assert_eq!(page["items"][0]["phone"], "09xx xxx 001");
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'participant.view'")
+            .await,
+        0,
+        "lists are not views of a record"
+    );
+
+    // The whole record, for an organizer, logged.
+    let an = &people[0];
+    take(&app, slug, an, 3, 20).await;
+    app.advance(Duration::seconds(5));
+    let detail = app
+        .staff_call(&org, Method::GET, &one_path(slug, &an.id), None)
+        .await;
+    assert_eq!(detail.status, 200, "{detail:?}");
+    let d = &detail.body;
+    assert_eq!(d["id"], an.id.as_str());
+    assert_eq!(d["full_name"], "Nguyễn Văn An");
+    assert_eq!(d["phone"], "0987000001");
+    assert_eq!(d["national_id"], "001099012345");
+    assert_eq!(d["birth_year"], 1985);
+    assert!(d["gender"].is_null() && d["address"].is_null(), "{d}");
+    assert_eq!(d["unit_code"], "P01");
+    assert_eq!(d["unit_name"], "Phường Bắc Hồng");
+    assert_eq!(d["registered_at"], "2026-11-25T02:00:01.000Z");
+    assert_eq!(d["eligible"], true);
+    assert_eq!(d["attempts_finished"], 1);
+    assert_eq!(d["best_score"], 3);
+    let log = app
+        .staff_call(&admin, Method::GET, "/api/v1/admin/audit", None)
+        .await;
+    let views: Vec<&Value> = log
+        .body
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|e| e["action"] == "participant.view")
+        .collect();
+    assert_eq!(views.len(), 1, "{log:?}");
+    assert_eq!(views[0]["actor"], "org1");
+    assert_eq!(views[0]["subject"], an.id.as_str());
+    assert_eq!(
+        views[0]["contest_id"],
+        app.contest_row(slug).await.id.to_string(),
+        "the entry names the contest"
+    );
+
+    // An admin too, with the optional fields given at registration; each view is an entry.
+    app.advance(Duration::seconds(1));
+    let full = app
+        .register_raw(
+            slug,
+            json!({"full_name": "Phạm Thị Hoa", "phone": "0977123456", "birth_year": 1990,
+                "unit_id": unit(&app, slug, "CQ1").await, "consent": true,
+                "national_id": "079190000123", "gender": "female",
+                "address": "12 Hàng Bài, Hoàn Kiếm"}),
+        )
+        .await;
+    assert_eq!(full.status, 201, "{full:?}");
+    let hoa = full.body["participant_id"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        let detail = app
+            .staff_call(&admin, Method::GET, &one_path(slug, &hoa), None)
+            .await;
+        assert_eq!(detail.status, 200, "{detail:?}");
+        assert_eq!(detail.body["phone"], "0977123456");
+        assert_eq!(detail.body["national_id"], "079190000123");
+        assert_eq!(detail.body["gender"], "female");
+        assert_eq!(detail.body["address"], "12 Hàng Bài, Hoàn Kiếm");
+        assert_eq!(detail.body["attempts_finished"], 0);
+        assert!(detail.body["best_score"].is_null());
+    }
+    let (_, page) = search(&app, &admin, slug, "q=hoa").await;
+    assert_eq!(page["items"][0]["phone"], "09xx xxx 456");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'participant.view' \
+             AND actor = 'admin1' AND subject = '{hoa}'"
+        ))
+        .await,
+        2
+    );
+
+    // A unit manager: refused, even for their own unit's participant; nothing logged.
+    let own = app
+        .staff_call(&manager, Method::GET, &one_path(slug, &people[3].id), None)
+        .await;
+    assert_eq!((own.status.as_u16(), own.code()), (403, "forbidden"));
+
+    // Unknown, malformed, another contest's: 404, nothing logged.
+    app.set_up_contest(&org, contest_body("khac")).await;
+    let other = register(&app, "khac", "Trần Thị An", "0987000001", "CQ1", None).await;
+    for id in [
+        "00000000-0000-0000-0000-000000000000",
+        "0198a6f0-0000-7000-8000-000000000000",
+        "not-an-id",
+        other.id.as_str(),
+    ] {
+        let reply = app
+            .staff_call(&org, Method::GET, &one_path(slug, id), None)
+            .await;
+        assert_eq!(reply.status, 404, "{id}: {reply:?}");
+    }
+    let unknown_contest = app
+        .staff_call(&org, Method::GET, &one_path("nope", &an.id), None)
+        .await;
+    assert_eq!(unknown_contest.status, 404);
+    let anonymous = app.get(&one_path(slug, &an.id)).await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(
+        app.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'participant.view'")
+            .await,
+        3,
+        "one organizer view and two admin views, nothing else"
+    );
+
+    // `participants/export` is still the export, not a participant id.
+    let export = app
+        .http
+        .get(format!("{}{}/export", app.base, list_path(slug)))
+        .header("Cookie", &org.cookie)
+        .send()
+        .await
+        .expect("request reaches the server");
+    assert_eq!(export.status(), 200);
+}
+
+#[tokio::test]
 async fn the_search_migration_folds_the_names_of_everyone_registered_before_it() {
     use cuocthi_migrations::{MigratorTrait, SchemaManager};
     use cuocthi_store::entities::participant;
@@ -807,13 +1040,37 @@ async fn the_participants_page_searches_excludes_with_a_reason_and_restores() {
     let row = format!("#part_table tr[data-id=\"{}\"]", people[0].id);
     assert_eq!(
         b.text(&format!("{row} td:nth-child(2)")).await,
-        "0987000001"
+        "09xx xxx 001",
+        "masked for organizers too"
     );
     // The search stays in the address.
     assert!(
         b.url().await.contains("q=nguyen+van+an"),
         "{}",
         b.url().await
+    );
+
+    // The whole record, on demand; the dialog says the view is logged, and it is.
+    b.click(&format!("#part_view_{}", people[0].id)).await;
+    b.wait_visible("#part_detail_dialog #part_detail_phone")
+        .await;
+    assert_eq!(b.text("#part_detail_phone").await, "0987000001");
+    assert_eq!(b.text("#part_detail_national_id").await, "001099012345");
+    assert_eq!(b.text("#part_detail_birth_year").await, "1985");
+    assert!(
+        b.text("#part_detail_note").await.contains("nhật ký"),
+        "the dialog says the view is logged"
+    );
+    b.snapshot("participants-detail").await;
+    b.click("#part_detail_close_btn").await;
+    assert!(!b.exists("#part_detail_dialog").await);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'participant.view' \
+             AND actor = 'nguoi_to_chuc'"
+        )
+        .await,
+        1
     );
 
     // Excluding needs a reason.
@@ -870,9 +1127,20 @@ async fn the_participants_page_searches_excludes_with_a_reason_and_restores() {
     b.wait_attr("#part_count", "data-total", "2").await;
     assert_eq!(
         b.text(&format!("{row} td:nth-child(2)")).await,
-        "*******001"
+        "09xx xxx 001"
     );
     assert!(b.exists("#part_manager_note").await);
+    assert!(
+        !b.exists("[data-action=view]").await,
+        "no detail for unit managers"
+    );
+    // Names only: digits are refused in the box, not sent.
+    b.type_into("#part_q", "0987").await;
+    b.wait_visible("#part_q_refused").await;
+    assert!(!b.text("#err_q").await.is_empty());
+    b.type_into("#part_q", "binh").await;
+    b.wait_attr("#part_count", "data-total", "1").await;
+    assert!(b.text("#err_q").await.is_empty());
     assert!(!b.exists("#part_unit").await, "no unit choice");
     assert!(!b.exists("[data-action=mark]").await && !b.exists("[data-action=restore]").await);
     assert!(b.exists("#tab_participants").await && b.exists("#tab_dashboard").await);

@@ -39,6 +39,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(questions::handlers::regrade_question);
 }
 
+/// Mounts the content endpoints whose paths would capture fixed paths of other crates: call
+/// it after `cuocthi_leaderboard::configure` (routes match in registration order;
+/// `participants/{id}` must not take `participants/export`).
+pub fn configure_after_statistics(cfg: &mut web::ServiceConfig) {
+    cfg.service(participants::handlers::get_participant);
+}
+
 /// The OpenAPI description of the organizers' content endpoints.
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -54,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         units::delete_unit,
         units::import_units,
         participants::handlers::list_participants,
+        participants::handlers::get_participant,
         participants::handlers::update_participant,
         questions::handlers::list_topics,
         questions::handlers::template,

@@ -92,6 +92,8 @@ impl Application {
                 .configure(crate::staff::configure)
                 .configure(cuocthi_bank::configure)
                 .configure(cuocthi_leaderboard::configure)
+                // After `participants/export`, which `participants/{id}` would otherwise take.
+                .configure(cuocthi_bank::configure_after_statistics)
                 .configure(crate::openapi::configure)
                 .configure(crate::frontend::configure)
                 .default_service(web::to(crate::http::not_found))

@@ -1,8 +1,9 @@
 // /admin/c/{slug}/participants: search the contest's participants (name with or without
 // diacritics, phone, national ID), filter by unit and eligibility, page through them, and
-// (admins, organizers) mark one ineligible for prizes with a reason, or restore them.
-// Unit managers: their own unit, phones masked by the server, read-only.
-import { t, errText } from '../i18n.js';
+// (admins, organizers) view one participant's whole record (the view is audited), mark one
+// ineligible for prizes with a reason, or restore them. Phones come masked by the server for
+// every role (`09xx xxx 678`). Unit managers: their own unit, search by name only, read-only.
+import { t, errText, fieldText } from '../i18n.js';
 import {
   h, clear, $, field, select, table, showErrors, loading, errorBox, contestHead, confirmDlg, say, num, fmtAt,
   UNIT_MANAGER_TABS,
@@ -11,6 +12,8 @@ import { get, patch, adm, contestOf } from '../api.js';
 
 const PER_PAGE = ['20', '50', '100', '200'];
 const REASON_MAX = 500;
+// A unit manager may search names only: the server refuses any digit (422 `q`: `name_only`).
+const HAS_DIGIT = /\p{N}/u;
 
 export function mount(main, [slug], ctx) {
   const user = ctx.user();
@@ -28,6 +31,7 @@ export function mount(main, [slug], ctx) {
   let info = null; // {title, timezone, categories: Map(code → name)}
   let units = [];
   let data = null, err = null, listErr = null, gone = false, seq = 0;
+  let qProblem = null; // a field code for `q` (`name_only`, `too_long`), shown by the box
 
   async function loadInfo() {
     if (!manager) {
@@ -74,6 +78,12 @@ export function mount(main, [slug], ctx) {
   /** Fetches the current page; false when a newer request overtook this one. */
   async function fetchPage() {
     const my = ++seq;
+    qProblem = manager && HAS_DIGIT.test(F.q) ? 'name_only' : null;
+    if (qProblem) {
+      // Nothing to ask: the list stays as it was, the box says why.
+      if (!data) data = { total: 0, page: F.page, per_page: Number(F.per_page), items: [] };
+      return true;
+    }
     try {
       const r = await get(adm(slug, '/participants'), { q: F.q.trim(), unit: F.unit, eligible: F.eligible, page: F.page, per_page: F.per_page });
       if (my !== seq) return false;
@@ -83,7 +93,12 @@ export function mount(main, [slug], ctx) {
       data = r; listErr = null;
     } catch (e) {
       if (my !== seq) return false;
-      listErr = e;
+      if (e.fields && e.fields.q) {
+        qProblem = e.fields.q;
+        listErr = null;
+      } else {
+        listErr = e;
+      }
       if (!data) data = { total: 0, page: F.page, per_page: Number(F.per_page), items: [] };
     }
     keepInAddress();
@@ -112,13 +127,20 @@ export function mount(main, [slug], ctx) {
     clear(main,
       head,
       h('h1', null, t('part_h')),
-      h('p', { class: 'hint', id: 'part_intro' }, t('part_intro')),
+      h('p', { class: 'hint', id: 'part_intro' }, t(manager ? 'part_intro_manager' : 'part_intro')),
       manager && h('p', { class: 'box note', id: 'part_manager_note' }, t('part_manager_note', { u: user.unit_code || '—' })),
       h('section', { class: 'box', 'aria-labelledby': 'part_list_h' },
         h('h2', { id: 'part_list_h', class: 'sr-only' }, t('part_list')),
         filters(),
         h('p', { id: 'part_status', role: 'status', class: 'save-status' }),
         h('div', { id: 'part_host' }, listBody())));
+    showQProblem();
+  }
+
+  /** Shows (or clears) the search box's error. */
+  function showQProblem() {
+    const form = $('#part_filters');
+    if (form) showErrors(form, qProblem ? { q: qProblem } : {});
   }
 
   function filters() {
@@ -127,7 +149,7 @@ export function mount(main, [slug], ctx) {
       : select('part_unit', [['', t('part_all_units')], ...units.map((u) => [u.code, u.code + ' – ' + u.name])], F.unit,
         { 'aria-controls': 'part_table', onchange: (e) => { F.unit = e.target.value; F.page = 1; refresh(); } });
     return h('form', { class: 'filters', role: 'search', id: 'part_filters', onsubmit: (e) => { e.preventDefault(); F.page = 1; refresh(); } },
-      field({ cls: 'grow', label: t('part_search'), hint: t('part_search_hint'), path: 'q',
+      field({ cls: 'grow', label: t('part_search'), hint: t(manager ? 'part_search_hint_manager' : 'part_search_hint'), path: 'q',
         control: h('input', { type: 'search', id: 'part_q', name: 'q', value: F.q, autocomplete: 'off', maxlength: 200, spellcheck: 'false', 'aria-controls': 'part_table',
           oninput: (e) => { F.q = e.target.value; refreshSoon(); },
           onchange: (e) => { if (e.target.value !== F.q) { F.q = e.target.value; refreshSoon(); } } }) }),
@@ -153,6 +175,7 @@ export function mount(main, [slug], ctx) {
 
   function listBody() {
     if (listErr) return errorBox(listErr, () => refresh(), 'list_error');
+    if (qProblem) return h('p', { class: 'muted', id: 'part_q_refused' }, fieldText(qProblem));
     const filtered = F.q.trim() || F.unit || F.eligible;
     return [
       h('p', { id: 'part_count', class: 'hint', role: 'status', 'data-total': data.total },
@@ -170,7 +193,8 @@ export function mount(main, [slug], ctx) {
     if (canEdit) cols.push(t('actions'));
     return table('part_table', t('part_list'), cols, data.items.map((p) => h('tr', { 'data-id': p.id, 'data-eligible': String(p.eligible), class: p.eligible ? '' : 'row-off' },
       h('td', null, h('strong', null, p.full_name)),
-      h('td', { class: 'nowrap' }, h('span', { class: 'code' }, p.phone)),
+      // Masked by the server (`09xx xxx 678`); the whole number only in the detail.
+      h('td', { class: 'nowrap' }, h('span', { class: 'code', 'data-phone': '' }, p.phone)),
       h('td', { class: 'num' }, p.birth_year),
       h('td', null, h('span', { class: 'code' }, p.unit_code), ' ', p.unit_name),
       h('td', null, p.category ? info.categories.get(p.category) || p.category : '—'),
@@ -180,7 +204,11 @@ export function mount(main, [slug], ctx) {
       h('td', null, p.eligible
         ? h('span', { class: 'badge b-open' }, t('part_is_eligible'))
         : [h('span', { class: 'badge b-bad' }, t('part_is_ineligible')), h('p', { class: 'hint', 'data-reason': '' }, p.ineligible_reason || '')]),
-      canEdit && h('td', { class: 'acts' }, p.eligible
+      canEdit && h('td', { class: 'acts' },
+        h('button', { type: 'button', class: 'btn btn-2 btn-sm', id: 'part_view_' + p.id, 'data-action': 'view',
+          'aria-label': t('part_view_x', { x: p.full_name }), onclick: () => viewDetail(p) }, t('part_view')),
+        ' ',
+        p.eligible
         ? h('button', { type: 'button', class: 'btn btn-2 btn-sm btn-danger-2', id: 'part_mark_' + p.id, 'data-action': 'mark',
           'aria-label': t('part_mark_x', { x: p.full_name }), onclick: () => markIneligible(p) }, t('part_mark'))
         : h('button', { type: 'button', class: 'btn btn-2 btn-sm', id: 'part_restore_' + p.id, 'data-action': 'restore',
@@ -200,6 +228,7 @@ export function mount(main, [slug], ctx) {
   function redraw(focusId) {
     if (gone || !$('#part_host')) return;
     clear($('#part_host'), listBody());
+    showQProblem();
     const el = focusId && $('#' + focusId);
     if (el && !el.disabled) el.focus();
     else if (focusId) { const c = $('#part_count'); if (c) { c.tabIndex = -1; c.focus(); } }
@@ -209,6 +238,55 @@ export function mount(main, [slug], ctx) {
   function replaceRow(row) {
     data.items = data.items.map((p) => (p.id === row.id ? row : p));
     redraw();
+  }
+
+  // ---------- one whole record (admins, organizers; the server logs every view) ----------
+  async function viewDetail(p) {
+    const back = document.activeElement;
+    const btn = $('#part_view_' + p.id);
+    if (btn) btn.disabled = true;
+    let d;
+    try {
+      d = await get(adm(slug, '/participants/' + encodeURIComponent(p.id)));
+    } catch (ex) {
+      say($('#part_status'), errText(ex), 'err');
+      return;
+    } finally {
+      if (btn && btn.isConnected) btn.disabled = false;
+    }
+    if (gone) return;
+    const close = () => {
+      if (dlg.open) dlg.close();
+      dlg.remove();
+      const again = $('#part_view_' + p.id);
+      (again || (back && back.isConnected ? back : $('#part_q'))).focus();
+    };
+    const gender = d.gender ? t('part_gender_' + d.gender) : '—';
+    const row = (key, label, value, cls) => h('div', null,
+      h('dt', null, label),
+      h('dd', { id: 'part_detail_' + key, class: cls || null }, value == null || value === '' ? '—' : String(value)));
+    const dlg = h('dialog', { id: 'part_detail_dialog', class: 'dlg dlg-wide', 'aria-labelledby': 'part_detail_h', 'aria-describedby': 'part_detail_note' },
+      h('h2', { id: 'part_detail_h' }, t('part_detail_h', { x: d.full_name })),
+      h('p', { class: 'box note', id: 'part_detail_note' }, t('part_detail_note')),
+      h('dl', { class: 'facts', id: 'part_detail' },
+        row('full_name', t('part_name'), d.full_name),
+        row('phone', t('part_phone'), d.phone, 'code'),
+        row('national_id', t('part_national_id'), d.national_id, 'code'),
+        row('birth_year', t('part_birth_year'), d.birth_year),
+        row('gender', t('part_gender'), gender),
+        row('address', t('part_address'), d.address),
+        row('unit', t('part_unit'), d.unit_code + ' – ' + d.unit_name),
+        row('category', t('part_category'), d.category ? info.categories.get(d.category) || d.category : null),
+        row('registered_at', t('part_registered_at'), fmtAt(d.registered_at, info.timezone)),
+        row('attempts', t('part_attempts'), num(d.attempts_finished)),
+        row('best', t('part_best'), d.best_score == null ? null : num(d.best_score)),
+        row('state', t('part_state'), d.eligible ? t('part_is_eligible') : t('part_is_ineligible') + (d.ineligible_reason ? ' – ' + d.ineligible_reason : ''))),
+      h('div', { class: 'navrow' },
+        h('button', { type: 'button', class: 'btn', id: 'part_detail_close_btn', onclick: close }, t('close'))));
+    dlg.addEventListener('cancel', (e) => { e.preventDefault(); close(); });
+    document.body.append(dlg);
+    dlg.showModal();
+    $('#part_detail_close_btn', dlg).focus();
   }
 
   // ---------- marking ----------

@@ -1,4 +1,5 @@
-//! `GET /api/v1/admin/contests/{slug}/participants` (search) and
+//! `GET /api/v1/admin/contests/{slug}/participants` (search, phones masked),
+//! `GET /api/v1/admin/contests/{slug}/participants/{id}` (one whole record, audited) and
 //! `PATCH /api/v1/admin/contests/{slug}/participants/{id}` (eligibility).
 
 use actix_web::{get, patch, web, HttpRequest, HttpResponse};
@@ -11,8 +12,8 @@ use cuocthi_store::entities::{contest, unit};
 use cuocthi_store::staff::{authenticate, Role};
 use cuocthi_store::{ApiError, AppContext};
 
-use super::rules::{Eligibility, ListRequest};
-use super::service::{self, ParticipantAdmin, ParticipantPage, Scope};
+use super::rules::{Eligibility, ListRequest, Searcher};
+use super::service::{self, ParticipantAdmin, ParticipantDetail, ParticipantPage, Scope};
 
 type Ctx = web::Data<AppContext>;
 
@@ -21,7 +22,8 @@ type Ctx = web::Data<AppContext>;
 pub struct ParticipantQuery {
     /// A name (without diacritics is fine: "nguyen van an" finds "Nguyễn Văn An"; any part of
     /// it), a phone (whole: exact; some digits: phones containing them) or a national ID
-    /// (exact, 12 digits). At most 200 characters.
+    /// (exact, 12 digits). At most 200 characters. A unit manager may search names only: text
+    /// with a digit in it is refused (422, `q`: `name_only`).
     pub q: Option<String>,
     /// Only this unit (its code). A unit manager may give only their own.
     pub unit: Option<String>,
@@ -64,9 +66,10 @@ async fn unit_id(
         .map(|u| u.id))
 }
 
-/// Searches a contest's participants, a page at a time, by registration time. Admins and
-/// organizers see everyone with full data; a unit manager sees their own unit only, phones
-/// masked but for the last three digits.
+/// Searches a contest's participants, a page at a time, by registration time. Phones are
+/// masked for every role (`09xx xxx 678`: the first two and last three digits). Admins and
+/// organizers see every unit and may search by name, whole phone, some digits of a phone or
+/// national ID; a unit manager sees their own unit only and searches by name only.
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/participants", tag = "organizer",
     params(("slug" = String, Path, description = "The contest's slug"), ParticipantQuery),
     responses(
@@ -74,7 +77,7 @@ async fn unit_id(
         (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
         (status = 403, description = "A unit manager asking for another unit", body = cuocthi_store::api::ErrorBody),
         (status = 404, description = "No such contest", body = cuocthi_store::api::ErrorBody),
-        (status = 422, description = "Field errors: `page`, `per_page` (`out_of_range`), `eligible` (`invalid`), `q` (`too_long`), `unit` (`unknown_unit`)", body = cuocthi_store::api::ErrorBody),
+        (status = 422, description = "Field errors: `page`, `per_page` (`out_of_range`), `eligible` (`invalid`), `q` (`too_long`; `name_only`: a unit manager's search has a digit in it), `unit` (`unknown_unit`)", body = cuocthi_store::api::ErrorBody),
     ))]
 #[get("/api/v1/admin/contests/{slug}/participants")]
 pub async fn list_participants(
@@ -86,19 +89,35 @@ pub async fn list_participants(
     let staff = authenticate(&req, &ctx.db, ctx.now_ms()).await?;
     staff.require(&[Role::Admin, Role::Organizer, Role::UnitManager])?;
     let contest = contest_id(&ctx.db, &slug).await?;
+    let manager = staff.role == Role::UnitManager;
+    let searcher = if manager {
+        Searcher::UnitManager
+    } else {
+        Searcher::Organizer
+    };
     let request = ListRequest::parse(
+        searcher,
         query.q.as_deref(),
         query.eligible.as_deref(),
         query.page,
         query.per_page,
     )
-    .map_err(|problems| ApiError::invalid_fields("validation_failed", problems))?;
+    .map_err(|problems| {
+        let name_only = problems.get("q").is_some_and(|code| code == "name_only");
+        let mut error = ApiError::invalid_fields("validation_failed", problems);
+        if name_only {
+            error.set_message(
+                "quản lý đơn vị chỉ tìm được theo họ tên, không theo số điện thoại hay số định danh / \
+                 a unit manager may search by name only, not by phone or national ID",
+            );
+        }
+        error
+    })?;
     let asked = query
         .unit
         .as_deref()
         .map(str::trim)
         .filter(|code| !code.is_empty());
-    let manager = staff.role == Role::UnitManager;
     let empty = || ParticipantPage {
         total: 0,
         page: request.page,
@@ -137,7 +156,7 @@ pub async fn list_participants(
     };
     let total = service::count(&ctx.db, &scope).await?;
     let items = if request.offset() < total {
-        service::page(&ctx.db, &scope, request.per_page, request.offset(), manager).await?
+        service::page(&ctx.db, &scope, request.per_page, request.offset()).await?
     } else {
         Vec::new()
     };
@@ -149,17 +168,48 @@ pub async fn list_participants(
     }))
 }
 
+/// One participant's whole record: the unmasked phone and national ID, birth year, gender and
+/// address, with what the list shows. Admins and organizers only (a unit manager: 403); every
+/// view is recorded in the audit log (`participant.view`, the participant's id as subject)
+/// before the record is sent. Mounted after `participants/export` (see
+/// `crate::configure_after_statistics`), and its `{id}` matches hexadecimal and `-` only, so
+/// that `export` is never taken for an id.
+#[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/participants/{id}", tag = "organizer",
+    params(("slug" = String, Path, description = "The contest's slug"),
+           ("id" = Uuid, Path, description = "The participant's id")),
+    responses(
+        (status = 200, description = "The participant's whole record (the view is audited)", body = ParticipantDetail),
+        (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
+        (status = 403, description = "Not an admin or organizer", body = cuocthi_store::api::ErrorBody),
+        (status = 404, description = "No such contest, or no such participant in it", body = cuocthi_store::api::ErrorBody),
+    ))]
+#[get("/api/v1/admin/contests/{slug}/participants/{id:[0-9a-fA-F-]+}")]
+pub async fn get_participant(
+    req: HttpRequest,
+    ctx: Ctx,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, id) = path.into_inner();
+    let staff = authenticate(&req, &ctx.db, ctx.now_ms()).await?;
+    staff.require_organizer()?;
+    let contest = contest_id(&ctx.db, &slug).await?;
+    let record: ParticipantDetail =
+        service::detail(&ctx.db, contest, id, &staff.username, ctx.now_ms()).await?;
+    Ok(HttpResponse::Ok().json(record))
+}
+
 /// Marks a participant ineligible for prizes (with a reason) or restores them. They keep
 /// their attempts and stay in the statistics; finalized results of the rounds they finished
 /// are flagged `needs_refinalize` when their eligibility changes. Admins and organizers only;
-/// recorded in the audit log (`participant.eligibility`).
+/// recorded in the audit log (`participant.eligibility`). Answers the row as the list shows
+/// it (phone masked).
 #[utoipa::path(patch, path = "/api/v1/admin/contests/{slug}/participants/{id}", tag = "organizer",
     request_body = EligibilityInput,
     params(("slug" = String, Path, description = "The contest's slug"),
            ("id" = Uuid, Path, description = "The participant's id"),
            ("X-CSRF-Token" = Option<String>, Header, description = "Required with a session cookie")),
     responses(
-        (status = 200, description = "The participant as now stored", body = ParticipantAdmin),
+        (status = 200, description = "The participant as now stored, as the list shows them (phone masked)", body = ParticipantAdmin),
         (status = 401, description = "No session", body = cuocthi_store::api::ErrorBody),
         (status = 403, description = "Not an admin or organizer, or csrf_required", body = cuocthi_store::api::ErrorBody),
         (status = 404, description = "No such contest, or no such participant in it", body = cuocthi_store::api::ErrorBody),

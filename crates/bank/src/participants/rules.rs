@@ -1,5 +1,6 @@
-//! The pure half of participant management: what a search box's text means, how a phone is
-//! masked for a unit manager, and which eligibility changes are acceptable.
+//! The pure half of participant management: what a search box's text means (and which
+//! searches a unit manager may make), how a phone is masked in every list, and which
+//! eligibility changes are acceptable.
 
 use cuocthi_domain::identity::{fold_for_search, normalize_text, NationalId, Phone};
 
@@ -82,16 +83,46 @@ pub fn escape_like(text: &str) -> String {
     out
 }
 
-/// A phone as a unit manager sees it: every digit but the last three replaced by `*`
-/// (`0912345678` → `*******678`). A value of three characters or fewer is all stars.
+/// Leading characters a mask keeps.
+pub const MASK_KEEP_FIRST: usize = 2;
+/// Trailing characters a mask keeps.
+pub const MASK_KEEP_LAST: usize = 3;
+/// Shortest value a mask keeps any character of: shorter ones are all `x`, so that at least
+/// three characters are always hidden.
+pub const MASK_MIN_LEN: usize = MASK_KEEP_FIRST + MASK_KEEP_LAST + 3;
+
+/// A phone (or any identity number) as staff lists show it (spec/contest-rules.md: "where
+/// shown to staff in lists, mask them, e.g. `09xx xxx 123`"): the first two and the last
+/// three characters kept, every other one replaced by `x`, the last six written as two groups
+/// of three after the rest: `0912345678` → `09xx xxx 678`, `001099012345` → `00xxxx xxx 345`.
+/// A value shorter than [`MASK_MIN_LEN`] characters is all `x`, ungrouped; an empty one stays
+/// empty. Whole numbers are seen only in a participant's detail, which is audited.
 pub fn mask_phone(phone: &str) -> String {
-    let count = phone.chars().count();
-    let keep = if count > 3 { 3 } else { 0 };
-    phone
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i + keep < count { '*' } else { c })
-        .collect()
+    let chars: Vec<char> = phone.chars().collect();
+    let count = chars.len();
+    if count < MASK_MIN_LEN {
+        return "x".repeat(count);
+    }
+    let mut out = String::with_capacity(count + 2);
+    for (i, c) in chars.into_iter().enumerate() {
+        if i == count - 6 || i == count - 3 {
+            out.push(' ');
+        }
+        let kept = i < MASK_KEEP_FIRST || i >= count - MASK_KEEP_LAST;
+        out.push(if kept { c } else { 'x' });
+    }
+    out
+}
+
+/// Who is searching: what a search box may ask for depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Searcher {
+    /// An admin or organizer: names, whole phones, national IDs and parts of phones.
+    Organizer,
+    /// A unit manager: names only. Phones are masked for them, and a search by some digits
+    /// (or a whole phone, or a national ID) would give the masked digits back one guess at a
+    /// time, so text with any digit in it is refused (`q`: `name_only`).
+    UnitManager,
 }
 
 /// A page request checked: page from 1, 1–[`MAX_PER_PAGE`] per page, `eligible` empty,
@@ -109,9 +140,11 @@ pub struct ListRequest {
 }
 
 impl ListRequest {
-    /// Checks the raw query; the problems by field otherwise (`page`/`per_page`:
-    /// `out_of_range`, `eligible`: `invalid`, `q`: `too_long`).
+    /// Checks the raw query for `searcher`; the problems by field otherwise (`page`/`per_page`:
+    /// `out_of_range`, `eligible`: `invalid`, `q`: `too_long`, or `name_only` when a unit
+    /// manager's text has a digit in it).
     pub fn parse(
+        searcher: Searcher,
         q: Option<&str>,
         eligible: Option<&str>,
         page: Option<i64>,
@@ -138,6 +171,8 @@ impl ListRequest {
         let q = q.unwrap_or_default();
         if q.chars().count() > MAX_QUERY_CHARS {
             problems.insert("q".into(), "too_long".into());
+        } else if searcher == Searcher::UnitManager && q.chars().any(char::is_numeric) {
+            problems.insert("q".into(), "name_only".into());
         }
         if problems.is_empty() {
             Ok(Self {
@@ -254,20 +289,32 @@ mod tests {
     }
 
     #[test]
-    fn masked_phones_show_only_the_last_three_digits() {
-        assert_eq!(mask_phone("0912345678"), "*******678");
-        assert_eq!(mask_phone("02412345678"), "********678");
-        assert_eq!(mask_phone("123"), "***");
+    fn masked_phones_keep_the_first_two_and_the_last_three_digits() {
+        assert_eq!(mask_phone("0912345678"), "09xx xxx 678");
+        assert_eq!(mask_phone("0987000123"), "09xx xxx 123");
+        assert_eq!(mask_phone("02412345678"), "02xxx xxx 678");
+        assert_eq!(mask_phone("001099012345"), "00xxxx xxx 345");
+        assert_eq!(mask_phone("12345678"), "12 xxx 678");
+        assert_eq!(mask_phone("1234567"), "xxxxxxx");
+        assert_eq!(mask_phone("123"), "xxx");
         assert_eq!(mask_phone(""), "");
     }
 
     proptest! {
         #[test]
-        fn a_masked_phone_keeps_its_length_and_hides_all_but_three(phone in "[0-9]{4,12}") {
+        fn a_masked_number_shows_at_most_its_first_two_and_last_three_digits(phone in "[0-9]{0,14}") {
             let masked = mask_phone(&phone);
-            prop_assert_eq!(masked.len(), phone.len());
-            prop_assert_eq!(&masked[phone.len() - 3..], &phone[phone.len() - 3..]);
-            prop_assert!(masked[..phone.len() - 3].chars().all(|c| c == '*'));
+            let bare: String = masked.chars().filter(|c| *c != ' ').collect();
+            prop_assert_eq!(bare.len(), phone.len());
+            let n = phone.len();
+            for (i, (m, p)) in bare.chars().zip(phone.chars()).enumerate() {
+                if n >= MASK_MIN_LEN && (i < 2 || i >= n - 3) {
+                    prop_assert_eq!(m, p);
+                } else {
+                    prop_assert_eq!(m, 'x');
+                }
+            }
+            prop_assert!(bare.chars().filter(|c| *c != 'x').count() <= 5);
         }
 
         #[test]
@@ -281,10 +328,17 @@ mod tests {
 
     #[test]
     fn pages_are_checked() {
-        let ok = ListRequest::parse(Some("an"), Some("false"), Some(3), Some(20)).unwrap();
+        let ok = ListRequest::parse(
+            Searcher::Organizer,
+            Some("an"),
+            Some("false"),
+            Some(3),
+            Some(20),
+        )
+        .unwrap();
         assert_eq!(ok.offset(), 40);
         assert_eq!(ok.eligible, Some(false));
-        let default = ListRequest::parse(None, Some(""), None, None).unwrap();
+        let default = ListRequest::parse(Searcher::Organizer, None, Some(""), None, None).unwrap();
         assert_eq!(
             (default.page, default.per_page, default.eligible),
             (1, DEFAULT_PER_PAGE, None)
@@ -296,18 +350,64 @@ mod tests {
             (None, Some(0), "per_page"),
             (None, Some(201), "per_page"),
         ] {
-            let problems = ListRequest::parse(None, None, page, per_page).unwrap_err();
+            let problems =
+                ListRequest::parse(Searcher::Organizer, None, None, page, per_page).unwrap_err();
             assert_eq!(
                 problems.get(field).map(String::as_str),
                 Some("out_of_range")
             );
         }
-        assert!(ListRequest::parse(None, None, None, Some(200)).is_ok());
-        assert!(ListRequest::parse(None, None, None, Some(1)).is_ok());
-        let bad =
-            ListRequest::parse(Some(&"a".repeat(201)), Some("maybe"), None, None).unwrap_err();
+        assert!(ListRequest::parse(Searcher::Organizer, None, None, None, Some(200)).is_ok());
+        assert!(ListRequest::parse(Searcher::Organizer, None, None, None, Some(1)).is_ok());
+        let bad = ListRequest::parse(
+            Searcher::Organizer,
+            Some(&"a".repeat(201)),
+            Some("maybe"),
+            None,
+            None,
+        )
+        .unwrap_err();
         assert_eq!(bad.get("q").map(String::as_str), Some("too_long"));
         assert_eq!(bad.get("eligible").map(String::as_str), Some("invalid"));
+    }
+
+    #[test]
+    fn a_unit_manager_searches_names_only() {
+        let manager =
+            |q: &str| ListRequest::parse(Searcher::UnitManager, Some(q), None, None, None);
+        for q in [
+            "0987000001",
+            "001099012345",
+            "5678",
+            "+84 912",
+            "An 2",
+            "an ２",
+        ] {
+            let problems = manager(q).unwrap_err();
+            assert_eq!(
+                problems.get("q").map(String::as_str),
+                Some("name_only"),
+                "{q}"
+            );
+        }
+        assert_eq!(
+            manager("nguyen van an").unwrap().search,
+            Search::Name("nguyen van an".into())
+        );
+        assert_eq!(manager("").unwrap().search, Search::Everyone);
+        // Too long is said first, once.
+        let long = manager(&"1".repeat(201)).unwrap_err();
+        assert_eq!(long.get("q").map(String::as_str), Some("too_long"));
+        // Organizers keep every search.
+        for (q, search) in [
+            ("5678", Search::PhoneDigits("5678".into())),
+            ("0987000001", Search::Phone("0987000001".into())),
+            ("001099012345", Search::NationalId("001099012345".into())),
+        ] {
+            let request =
+                ListRequest::parse(Searcher::Organizer, Some(q), None, None, None).unwrap();
+            assert_eq!(request.search, search);
+        }
     }
 
     #[test]

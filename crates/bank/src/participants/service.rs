@@ -1,5 +1,6 @@
-//! The database half of participant management: one page of a search, and an eligibility
-//! change with everything it touches (finalized results, audit).
+//! The database half of participant management: one page of a search (phones masked), one
+//! participant's whole record (audited), and an eligibility change with everything it touches
+//! (finalized results, audit).
 //!
 //! Built for a million participants per contest: the page is an index range on
 //! `(contest_id, registered_at, id)` (or the partial index of the ineligible few, or the
@@ -25,15 +26,17 @@ use cuocthi_store::ApiError;
 
 use super::rules::{mask_phone, Eligibility, Search};
 
-/// One participant as staff see them.
+/// One participant as staff lists show them, to every role: the phone masked, no national
+/// ID, no address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ParticipantAdmin {
     /// Id.
     pub id: Uuid,
     /// Full name as registered.
     pub full_name: String,
-    /// Phone in the national form (`0xxxxxxxxx`); for a unit manager only the last three
-    /// digits show (`*******678`).
+    /// Phone masked for every role (spec/contest-rules.md): the first two and last three
+    /// digits of the national form, the rest `x`, grouped as `09xx xxx 678`. The whole
+    /// number is in the participant's detail (admins and organizers, audited).
     pub phone: String,
     /// Birth year.
     pub birth_year: i32,
@@ -187,14 +190,13 @@ pub async fn count(db: &impl ConnectionTrait, scope: &Scope) -> Result<i64, ApiE
 }
 
 /// Participants of `scope` by registration time then id, `limit` of them after skipping
-/// `offset`, each with their finished attempts and best score. `masked`: phones as a unit
-/// manager sees them.
+/// `offset`, each with their finished attempts and best score; phones always masked
+/// ([`mask_phone`]), whoever asks.
 pub async fn page(
     db: &impl ConnectionTrait,
     scope: &Scope,
     limit: i64,
     offset: i64,
-    masked: bool,
 ) -> Result<Vec<ParticipantAdmin>, ApiError> {
     let backend = db.get_database_backend();
     let mut binds = Binds::default();
@@ -242,11 +244,7 @@ pub async fn page(
             ParticipantAdmin {
                 id: r.id,
                 full_name: r.full_name,
-                phone: if masked {
-                    mask_phone(&r.phone)
-                } else {
-                    r.phone
-                },
+                phone: mask_phone(&r.phone),
                 birth_year: r.birth_year,
                 unit_code: r.unit_code,
                 unit_name: r.unit_name,
@@ -261,8 +259,8 @@ pub async fn page(
         .collect())
 }
 
-/// One participant of a contest as staff see them (full data); 404 when the contest has no
-/// such participant.
+/// One participant of a contest as staff lists show them (phone masked); 404 when the contest
+/// has no such participant.
 pub async fn one(
     db: &impl ConnectionTrait,
     contest_id: Uuid,
@@ -272,11 +270,98 @@ pub async fn one(
         id: Some(id),
         ..Scope::contest(contest_id)
     };
-    page(db, &scope, 1, 0, false)
+    page(db, &scope, 1, 0)
         .await?
         .into_iter()
         .next()
         .ok_or_else(ApiError::not_found)
+}
+
+/// One participant's whole record, as only admins and organizers see it, one at a time
+/// (every view is in the audit log as `participant.view`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ParticipantDetail {
+    /// Id.
+    pub id: Uuid,
+    /// Full name as registered.
+    pub full_name: String,
+    /// The whole phone, in the national form (`0xxxxxxxxx`), unmasked.
+    pub phone: String,
+    /// The whole national ID (12 digits), unmasked; null when not given.
+    pub national_id: Option<String>,
+    /// Birth year.
+    pub birth_year: i32,
+    /// Gender as registered; null when not given.
+    pub gender: Option<String>,
+    /// Address as registered; null when not given.
+    pub address: Option<String>,
+    /// Code of their unit.
+    pub unit_code: String,
+    /// Name of their unit.
+    pub unit_name: String,
+    /// Category code, when the contest has categories.
+    pub category: Option<String>,
+    /// When they registered (RFC 3339, UTC).
+    pub registered_at: String,
+    /// Eligible for prizes.
+    pub eligible: bool,
+    /// Why not, when not.
+    pub ineligible_reason: Option<String>,
+    /// Attempts they finished (submitted or expired), every round.
+    pub attempts_finished: i64,
+    /// Their best score of a finished attempt, every round; null without any.
+    pub best_score: Option<i32>,
+}
+
+/// One participant's whole record, unmasked, and an audit entry (`participant.view` by
+/// `actor` at `now_ms`, the participant as subject) written in the same transaction before
+/// anything is returned: no record leaves without its entry. 404, and nothing logged, when
+/// the contest has no such participant.
+pub async fn detail(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    contest_id: Uuid,
+    id: Uuid,
+    actor: &str,
+    now_ms: i64,
+) -> Result<ParticipantDetail, ApiError> {
+    let txn = db.begin().await?;
+    let listed = one(&txn, contest_id, id).await?;
+    let private = participant::Entity::find_by_id(id)
+        .filter(participant::Column::ContestId.eq(contest_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    audit(
+        &txn,
+        now_ms,
+        AuditEntry {
+            actor: actor.to_owned(),
+            action: "participant.view".into(),
+            contest_id: Some(contest_id),
+            subject: Some(id.to_string()),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ParticipantDetail {
+        id: listed.id,
+        full_name: listed.full_name,
+        phone: private.phone,
+        national_id: private.national_id,
+        birth_year: listed.birth_year,
+        gender: private.gender,
+        address: private.address,
+        unit_code: listed.unit_code,
+        unit_name: listed.unit_name,
+        category: listed.category,
+        registered_at: listed.registered_at,
+        eligible: listed.eligible,
+        ineligible_reason: listed.ineligible_reason,
+        attempts_finished: listed.attempts_finished,
+        best_score: listed.best_score,
+    })
 }
 
 /// What an eligibility change did.
