@@ -575,3 +575,190 @@ impl TestApp {
         assert_eq!(bank.status, 200, "{bank:?}");
     }
 }
+
+/// Backups and restores: where a test server's database is, and a server on an existing one.
+impl TestApp {
+    /// The URL of this server's database: its SQLite file, or (when `TEST_DATABASE_URL` is
+    /// set) `TEST_DATABASE_URL` with the test's own database name.
+    pub async fn database_url(&self) -> String {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) => {
+                let backend = self.ctx.db.get_database_backend();
+                let row = self
+                    .ctx
+                    .db
+                    .query_one(Statement::from_string(
+                        backend,
+                        "SELECT current_database() AS name",
+                    ))
+                    .await
+                    .expect("current_database()")
+                    .expect("a row");
+                let name: String = row.try_get("", "name").expect("name");
+                with_database_name(&admin_url, &name)
+            }
+            Err(_) => format!(
+                "sqlite://{}/test.db?mode=rwc",
+                self._data_dir.path().display()
+            ),
+        }
+    }
+
+    /// A new, empty PostgreSQL database on the `TEST_DATABASE_URL` server, as a URL (for a
+    /// restore); `None` on SQLite.
+    pub async fn new_postgres_database() -> Option<String> {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) => Some(fresh_postgres(&url).await),
+            Err(_) => None,
+        }
+    }
+
+    /// A server on an existing database at `database_url` (a restored backup, say): migrated
+    /// when behind, never seeded, its clock at `now`; `data_dir` is kept for the server's
+    /// lifetime (put an SQLite copy in it).
+    pub async fn on_database(
+        database_url: String,
+        data_dir: tempfile::TempDir,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let config = Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: Some(database_url),
+            data_dir: data_dir.path().to_owned(),
+            redis_url: std::env::var("TEST_REDIS_URL").ok(),
+            redis_prefix: format!("test:{}:", Uuid::new_v4().simple()),
+            demo: DemoMode::Never,
+            rate_limit: false,
+            db_pool: 8,
+            sweep_every: std::time::Duration::from_secs(3600),
+            workers: Some(2),
+            upload_limit_mb: 20,
+        };
+        let clock = ManualClock::new(now);
+        let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
+            .await
+            .expect("build the application on an existing database");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let ctx = app.context().clone();
+        let snapshots = app.snapshots();
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            base,
+            clock,
+            ctx,
+            http: reqwest::Client::new(),
+            snapshots,
+            _data_dir: data_dir,
+        }
+    }
+}
+
+/// A cache that fails every call: a stand-in for Redis that accepts connections and answers
+/// every command with an error, so the server's cache calls all fail as with Redis broken.
+impl TestApp {
+    /// A server with the demo contest seeded whose cache (a "Redis" that answers every
+    /// command with an error) fails every call.
+    pub async fn with_demo_and_failing_cache() -> Self {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) => fresh_postgres(&url).await,
+            Err(_) => format!("sqlite://{}/test.db?mode=rwc", data_dir.path().display()),
+        };
+        let config = Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: Some(database_url),
+            data_dir: data_dir.path().to_owned(),
+            redis_url: Some(failing_redis()),
+            redis_prefix: format!("test:{}:", Uuid::new_v4().simple()),
+            demo: DemoMode::Always,
+            rate_limit: false,
+            db_pool: 8,
+            sweep_every: std::time::Duration::from_secs(3600),
+            workers: Some(2),
+            upload_limit_mb: 20,
+        };
+        let clock = ManualClock::new(test_epoch());
+        let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
+            .await
+            .expect("build the application with a failing cache");
+        assert!(!app.context().cache.ping().await, "the cache fails");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let ctx = app.context().clone();
+        let snapshots = app.snapshots();
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            base,
+            clock,
+            ctx,
+            http: reqwest::Client::new(),
+            snapshots,
+            _data_dir: data_dir,
+        }
+    }
+}
+
+/// Starts a stand-in for Redis on a free local port (threads of its own, for the rest of the
+/// process) that answers every command with an error; returns its URL.
+fn failing_redis() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a failing redis");
+    let address = listener.local_addr().expect("its address");
+    std::thread::spawn(move || {
+        for socket in listener.incoming().flatten() {
+            std::thread::spawn(move || answer_with_errors(socket));
+        }
+    });
+    format!("redis://{address}")
+}
+
+/// Reads commands (RESP arrays, or inline lines) and answers each with an error, until the
+/// client hangs up.
+fn answer_with_errors(mut socket: std::net::TcpStream) {
+    use std::io::{Read, Write};
+    let mut pending = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let read = match socket.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(read) => read,
+        };
+        pending.extend_from_slice(&chunk[..read]);
+        while let Some(used) = command_length(&pending) {
+            pending.drain(..used);
+            if socket
+                .write_all(b"-ERR the test cache fails every call\r\n")
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// The length in bytes of the first complete command in `bytes`, if there is one.
+fn command_length(bytes: &[u8]) -> Option<usize> {
+    let line_end = |from: usize| -> Option<usize> {
+        bytes
+            .get(from..)?
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .map(|at| from + at)
+    };
+    let number = |from: usize, to: usize| -> Option<usize> {
+        std::str::from_utf8(bytes.get(from..to)?).ok()?.parse().ok()
+    };
+    let end = line_end(0)?;
+    if bytes.first() != Some(&b'*') {
+        return Some(end + 2);
+    }
+    let parts = number(1, end)?;
+    let mut at = end + 2;
+    for _ in 0..parts {
+        let end = line_end(at)?;
+        let length = number(at + 1, end)?;
+        at = end + 2 + length + 2;
+        if at > bytes.len() {
+            return None;
+        }
+    }
+    Some(at)
+}

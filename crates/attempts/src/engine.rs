@@ -332,14 +332,6 @@ pub async fn submit(
     load(db, row.id).await?.ok_or_else(ApiError::not_found)
 }
 
-/// Puts a finished attempt on its round's live board (`cuocthi_store::live_board`). Call it
-/// after the attempt's transaction has committed, never on the answer-save path; a database
-/// or cache problem is logged and never fails the caller.
-pub async fn record_on_live_board(ctx: &cuocthi_store::AppContext, row: &attempt::Model) {
-    cuocthi_store::live_board::record_finished(&ctx.db, ctx.cache.as_ref(), row, ctx.now_ms())
-        .await;
-}
-
 /// The result fields of a finished attempt.
 pub fn result_of(row: &attempt::Model, attempts_left: i64) -> Option<ResultDto> {
     Some(ResultDto {

@@ -37,7 +37,8 @@ pub async fn sweep_once(ctx: &AppContext, snapshots: &Snapshots) -> Result<usize
         match close_if_overdue(&ctx.db, &contest, row, now).await {
             Ok(after) if after.status == AttemptStatus::Expired.as_str() => {
                 closed += 1;
-                crate::engine::record_on_live_board(ctx, &after).await;
+                // In the background: the sweep never waits for the live board.
+                cuocthi_store::live_board::spawn_record(ctx, &after);
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(attempt = %id, %error, "could not expire an attempt"),

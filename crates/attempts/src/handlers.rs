@@ -289,7 +289,8 @@ pub async fn get_attempt(
     let was_open = row.status == "in_progress";
     let row = engine::close_if_overdue(&ctx.db, &contest, row, now).await?;
     if was_open && row.status != "in_progress" {
-        engine::record_on_live_board(&ctx, &row).await;
+        // In the background: the read never waits for the live board.
+        cuocthi_store::live_board::spawn_record(&ctx, &row);
     }
     Ok(no_store(
         HttpResponse::Ok().json(engine::view(&ctx.db, &contest, &row, now).await?),
@@ -394,8 +395,9 @@ pub async fn submit_attempt(
         parse_prediction(&parsed.prediction)?
     };
     let row = engine::submit(&ctx.db, &contest, row, prediction, ctx.clock.now()).await?;
-    // After the commit; idempotent (only a better entry replaces), never fails the submit.
-    engine::record_on_live_board(&ctx, &row).await;
+    // After the commit, in the background: idempotent (only a better entry replaces), never
+    // delays or fails the submit.
+    cuocthi_store::live_board::spawn_record(&ctx, &row);
     let left = engine::attempts_left(&ctx.db, &contest, &row).await?;
     let result = engine::result_of(&row, left).ok_or_else(|| {
         ApiError::internal(format!("attempt {} finished without a score", row.id))

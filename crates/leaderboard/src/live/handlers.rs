@@ -75,7 +75,8 @@ pub struct AdminLeaderboard {
     pub round: i32,
     /// Whether the round is open now.
     pub live: bool,
-    /// Participants ranked (eligible, with a finished attempt).
+    /// Participants ranked (eligible, with a finished attempt), counted in full: the board
+    /// stores at most the best 100,000 participants' entries, this count is not capped.
     pub participants: u64,
     /// When the board last changed, RFC 3339.
     pub updated_at: String,
@@ -107,7 +108,8 @@ pub struct PublicLeaderboard {
     pub round: i32,
     /// Whether the round is open now.
     pub live: bool,
-    /// Participants ranked.
+    /// Participants ranked (eligible, with a finished attempt), counted in full: the board
+    /// stores at most the best 100,000 participants' entries, this count is not capped.
     pub participants: u64,
     /// When the board last changed, RFC 3339.
     pub updated_at: String,
@@ -194,6 +196,10 @@ fn public_view(round: i32, live: bool, board: &LiveBoard) -> PublicLeaderboard {
 /// The live leaderboard of round `n`: each eligible participant's best finished attempt,
 /// ranked by score, duration, finishing time. Indicative while the round is open (the
 /// prediction is not used; the finalized result counts).
+///
+/// Served from each node's copy of the board, at most a few seconds old (5 s); a board being
+/// rebuilt is served as it was meanwhile. The board stores the best 100,000 participants'
+/// entries at most (more than any view shows); `participants` counts them all.
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/rounds/{n}/leaderboard", tag = "results",
     params(("slug" = String, Path, description = "The contest's slug"),
            ("n" = i32, Path, description = "Round number"), AdminLeaderboardQuery),
@@ -227,6 +233,11 @@ pub async fn admin_leaderboard(
 /// The public live leaderboard of a contest that shows one (`public_leaderboard`): masked
 /// names and unit names only, at most `leaderboard_size` entries. Indicative while the round
 /// is open (the finalized result counts).
+///
+/// Served from each node's copy of the board, at most a few seconds old (5 s); a board being
+/// rebuilt is served as it was meanwhile, and without the cache only the top entries and a
+/// count are read from the database. The board stores the best 100,000 participants'
+/// entries at most (more than any view shows); `participants` counts them all.
 #[utoipa::path(get, path = "/api/v1/contests/{slug}/leaderboard", tag = "results",
     params(("slug" = String, Path, description = "The contest's slug"), PublicLeaderboardQuery),
     responses(
