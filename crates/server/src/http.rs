@@ -71,7 +71,24 @@ pub async fn request_log(
     Ok(response)
 }
 
-/// Anything no route matched: the JSON 404 of the API.
-pub async fn not_found(_req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found())
+/// Anything no route matched: 405 `method_not_allowed` with `Allow` for a path of the OpenAPI
+/// document called with a method it does not list, else the JSON 404 of the API (also for a
+/// listed method whose route refused the parameter's form, e.g. an id that is not hex).
+pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    let Some(methods) = crate::openapi::documented_methods(req.path()) else {
+        return Err(ApiError::not_found());
+    };
+    if methods.contains(&req.method().as_str()) {
+        return Err(ApiError::not_found());
+    }
+    let error = ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("this path answers {}", methods.join(", ")),
+    );
+    let mut response = actix_web::ResponseError::error_response(&error);
+    if let Ok(allow) = HeaderValue::from_str(&methods.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    Ok(response)
 }

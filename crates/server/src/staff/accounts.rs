@@ -244,8 +244,9 @@ pub async fn update_staff(
 /// Audit log query.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditQuery {
-    /// Most entries (default 100, at most 1000).
-    pub limit: Option<u64>,
+    /// Most entries (default 100; below 1 counts as 1, above 1000 as 1000). Signed so that the
+    /// document's `int64` is exactly what parses.
+    pub limit: Option<i64>,
 }
 
 /// An audited change.
@@ -285,7 +286,7 @@ pub async fn read_audit(
     let entries: Vec<AuditDto> = audit::Entity::find()
         .order_by_desc(audit::Column::At)
         .order_by_desc(audit::Column::Id)
-        .limit(query.limit.unwrap_or(100).clamp(1, 1000))
+        .limit(query.limit.unwrap_or(100).clamp(1, 1000).unsigned_abs())
         .all(&ctx.db)
         .await?
         .into_iter()
