@@ -3,8 +3,9 @@
 //! per-unit, per-category and per-day breakdowns (days in the contest's time zone, across its
 //! midnight); the report workbook and the participants export read back with calamine equal
 //! to the JSON; a unit manager's view of exactly their unit; formula neutralisation in every
-//! file. Runs on SQLite, and on PostgreSQL + Redis when `TEST_DATABASE_URL` / `TEST_REDIS_URL`
-//! are set.
+//! file; the figures kept for ten seconds of the server clock; finish times no calendar has.
+//! Runs on SQLite, and on PostgreSQL + Redis when `TEST_DATABASE_URL` / `TEST_REDIS_URL` are
+//! set.
 //!
 //! The dataset (times UTC; Asia/Ho_Chi_Minh is UTC+7, its midnight 17:00 UTC). Time limit
 //! 600 s, four one-point questions per attempt. Round 1 until 2026-11-27 00:00, round 2 after.
@@ -357,6 +358,7 @@ fn unit_table(rows: &Value) -> Vec<Vec<Value>> {
                 r["perfect_attempts"].clone(),
                 r["participation_rate"].clone(),
                 r["mean_score"].clone(),
+                secs(&r["median_duration_ms"]),
             ]
         })
         .collect()
@@ -376,6 +378,7 @@ fn category_table(rows: &Value) -> Vec<Vec<Value>> {
                 r["perfect_attempts"].clone(),
                 r["mean_score"].clone(),
                 secs(&r["median_duration_ms"]),
+                r["units_participating"].clone(),
             ]
         })
         .collect()
@@ -393,23 +396,75 @@ fn day_table(rows: &Value) -> Vec<Vec<Value>> {
                 r["participants_to_date"].clone(),
                 r["attempts"].clone(),
                 r["perfect_attempts"].clone(),
+                r["perfect_participants"].clone(),
+                r["mean_score"].clone(),
+                secs(&r["median_duration_ms"]),
+                r["units_participating"].clone(),
             ]
         })
         .collect()
 }
 
-fn score_table(summary: &Value) -> Vec<Vec<Value>> {
-    let dist: Vec<i64> = summary["score_distribution"]
+fn distribution(row: &Value) -> Vec<i64> {
+    row["score_distribution"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_i64().unwrap())
-        .collect();
-    let total: i64 = dist.iter().sum();
-    dist.iter()
-        .enumerate()
-        .map(|(i, n)| vec![json!(i), json!(n), json!(*n as f64 / total as f64)])
         .collect()
+}
+
+/// The "Phân bố điểm" sheet: its headings, and its rows (the scope's distribution and share,
+/// then a column per unit, category and day).
+fn score_table(
+    summary: &Value,
+    units: &Value,
+    categories: &Value,
+    days: &Value,
+) -> (Vec<String>, Vec<Vec<Value>>) {
+    let mut headings: Vec<String> = ["Số câu đúng", "Số lượt thi", "Tỷ lệ"]
+        .map(String::from)
+        .to_vec();
+    let mut columns = Vec::new();
+    for u in units.as_array().unwrap() {
+        headings.push(format!("Đơn vị: {}", u["unit_code"].as_str().unwrap()));
+        columns.push(distribution(u));
+    }
+    for c in categories.as_array().unwrap() {
+        let code = c["category_code"].as_str().unwrap_or("(không có)");
+        headings.push(format!("Đối tượng: {code}"));
+        columns.push(distribution(c));
+    }
+    for d in days.as_array().unwrap() {
+        headings.push(format!("Ngày: {}", d["date"].as_str().unwrap()));
+        columns.push(distribution(d));
+    }
+    let dist = distribution(summary);
+    let total: i64 = dist.iter().sum();
+    let rows = dist
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut row = vec![json!(i), json!(n), json!(*n as f64 / total as f64)];
+            row.extend(columns.iter().map(|c| json!(c[i])));
+            row
+        })
+        .collect();
+    (headings, rows)
+}
+
+/// Checks the "Phân bố điểm" sheet against the JSON of the summary and the breakdowns.
+fn assert_score_sheet(
+    rows: &[Vec<Data>],
+    summary: &Value,
+    units: &Value,
+    categories: &Value,
+    days: &Value,
+) {
+    let (headings, expected) = score_table(summary, units, categories, days);
+    let got: Vec<String> = rows[0].iter().map(ToString::to_string).collect();
+    assert_eq!(got, headings, "Phân bố điểm: headings");
+    assert_table_xlsx(rows, headings.len(), &expected, "Phân bố điểm");
 }
 
 fn duration_table(summary: &Value) -> Vec<Vec<Value>> {
@@ -488,9 +543,26 @@ fn buckets(counts: [i64; 10]) -> Value {
     )
 }
 
-fn day(date: &str, new: i64, active: i64, to_date: i64, attempts: i64, perfect: i64) -> Value {
+/// A day's row: `counts` are new, active and to-date participants, attempts and perfect
+/// attempts; `rest` are perfect participants, the mean score, the median duration in
+/// seconds, the units taking part and the score distribution.
+fn day(
+    date: &str,
+    counts: [i64; 5],
+    rest: (i64, Option<f64>, Option<i64>, i64, [i64; 5]),
+) -> Value {
+    let [new, active, to_date, attempts, perfect] = counts;
+    let (perfect_participants, mean, median_secs, units, dist) = rest;
     json!({"date": date, "new_participants": new, "active_participants": active,
-           "participants_to_date": to_date, "attempts": attempts, "perfect_attempts": perfect})
+           "participants_to_date": to_date, "attempts": attempts, "perfect_attempts": perfect,
+           "perfect_participants": perfect_participants, "mean_score": mean,
+           "median_duration_ms": median_secs.map(|s| s * 1000), "units_participating": units,
+           "score_distribution": dist})
+}
+
+/// A day without finished attempts.
+fn empty_day(date: &str, to_date: i64) -> Value {
+    day(date, [0, 0, to_date, 0, 0], (0, None, None, 0, [0; 5]))
 }
 
 /// Checks a breakdown's JSON against `expected` and its `.csv` and `.xlsx` against the JSON.
@@ -572,20 +644,25 @@ async fn every_figure_equals_the_hand_computed_dataset() {
         })
     );
 
-    // Per unit, in import order, zeros included; X9 was added last.
+    // Per unit, in import order, zeros included; X9 was added last. P01's durations are
+    // 100 120 250 300 s: the lower middle is 120 s.
     let units = json!([
         {"unit_code": "P01", "unit_name": "Phường Bắc Hồng", "block": "Khối xã, phường", "headcount": 120,
          "participants": 2, "attempts": 4, "perfect_participants": 2, "perfect_attempts": 3,
-         "participation_rate": 2.0 / 120.0, "mean_score": 3.5},
+         "participation_rate": 2.0 / 120.0, "mean_score": 3.5, "median_duration_ms": 120_000,
+         "score_distribution": [0, 0, 1, 0, 3]},
         {"unit_code": "P02", "unit_name": "Xã Nam Hồng", "block": "Khối xã, phường", "headcount": null,
          "participants": 1, "attempts": 1, "perfect_participants": 0, "perfect_attempts": 0,
-         "participation_rate": null, "mean_score": 3.0},
+         "participation_rate": null, "mean_score": 3.0, "median_duration_ms": 200_000,
+         "score_distribution": [0, 0, 0, 1, 0]},
         {"unit_code": "CQ1", "unit_name": "Phòng Nội vụ", "block": "Khối chính quyền", "headcount": 25,
          "participants": 1, "attempts": 1, "perfect_participants": 0, "perfect_attempts": 0,
-         "participation_rate": 1.0 / 25.0, "mean_score": 1.0},
+         "participation_rate": 1.0 / 25.0, "mean_score": 1.0, "median_duration_ms": 600_000,
+         "score_distribution": [0, 1, 0, 0, 0]},
         {"unit_code": "X9", "unit_name": EVIL_UNIT, "block": "Khối xã, phường", "headcount": 10,
          "participants": 1, "attempts": 1, "perfect_participants": 0, "perfect_attempts": 0,
-         "participation_rate": 0.1, "mean_score": 0.0},
+         "participation_rate": 0.1, "mean_score": 0.0, "median_duration_ms": 50_000,
+         "score_distribution": [1, 0, 0, 0, 0]},
     ]);
     check_breakdown(
         &app,
@@ -593,17 +670,38 @@ async fn every_figure_equals_the_hand_computed_dataset() {
         &format!("{base}/stats/units"),
         &units,
         unit_table,
-        10,
+        11,
         "Đơn vị",
     )
     .await;
+    // A round's units: round 2 has Bình's one attempt.
+    let round2_units = json_get(&app, &org, &format!("{base}/stats/units?round=2")).await;
+    assert_eq!(
+        (
+            round2_units[0]["attempts"].clone(),
+            round2_units[0]["median_duration_ms"].clone(),
+            round2_units[0]["score_distribution"].clone(),
+            round2_units[1]["score_distribution"].clone(),
+            round2_units[1]["median_duration_ms"].clone(),
+        ),
+        (
+            json!(1),
+            json!(120_000),
+            json!([0, 0, 0, 0, 1]),
+            json!([0, 0, 0, 0, 0]),
+            Value::Null
+        )
+    );
 
-    // Per category: citizen 50 100 200 300 s (lower middle 100 s); official 120 250 600 s.
+    // Per category: citizen 50 100 200 300 s (lower middle 100 s) in P01, P02 and X9;
+    // official 120 250 600 s in P01 and CQ1.
     let categories = json!([
         {"category_code": "citizen", "category_name": "Người dân", "participants": 3, "attempts": 4,
-         "perfect_participants": 1, "perfect_attempts": 2, "mean_score": 2.75, "median_duration_ms": 100_000},
+         "perfect_participants": 1, "perfect_attempts": 2, "mean_score": 2.75, "median_duration_ms": 100_000,
+         "units_participating": 3, "score_distribution": [1, 0, 0, 1, 2]},
         {"category_code": "official", "category_name": EVIL_CATEGORY, "participants": 2, "attempts": 3,
-         "perfect_participants": 1, "perfect_attempts": 1, "mean_score": 7.0 / 3.0, "median_duration_ms": 250_000},
+         "perfect_participants": 1, "perfect_attempts": 1, "mean_score": 7.0 / 3.0, "median_duration_ms": 250_000,
+         "units_participating": 2, "score_distribution": [0, 1, 1, 0, 1]},
     ]);
     check_breakdown(
         &app,
@@ -611,18 +709,31 @@ async fn every_figure_equals_the_hand_computed_dataset() {
         &format!("{base}/stats/categories"),
         &categories,
         category_table,
-        8,
+        9,
         "Đối tượng",
     )
     .await;
 
     // Per local day: Dung's 23:53 is still the 25th, An's 00:15 the 26th (both the 25th in
-    // UTC); the 27th has nothing and is there with zeros.
+    // UTC); the 27th has nothing and is there with zeros. The 25th: 100 200 250 600 s (lower
+    // middle 200 s), 4 + 2 + 1 + 3 points, units P01, CQ1, P02; the 26th: 50 and 300 s.
     let days = json!([
-        day("2026-11-25", 4, 4, 4, 4, 1),
-        day("2026-11-26", 1, 2, 5, 2, 1),
-        day("2026-11-27", 0, 0, 5, 0, 0),
-        day("2026-11-28", 0, 1, 5, 1, 1),
+        day(
+            "2026-11-25",
+            [4, 4, 4, 4, 1],
+            (1, Some(2.5), Some(200), 3, [0, 1, 1, 1, 1])
+        ),
+        day(
+            "2026-11-26",
+            [1, 2, 5, 2, 1],
+            (1, Some(2.0), Some(50), 2, [1, 0, 0, 0, 1])
+        ),
+        empty_day("2026-11-27", 5),
+        day(
+            "2026-11-28",
+            [0, 1, 5, 1, 1],
+            (1, Some(4.0), Some(120), 1, [0, 0, 0, 0, 1])
+        ),
     ]);
     check_breakdown(
         &app,
@@ -630,18 +741,22 @@ async fn every_figure_equals_the_hand_computed_dataset() {
         &format!("{base}/stats/days"),
         &days,
         day_table,
-        6,
+        10,
         "Theo ngày",
     )
     .await;
-    let days_round2 = json!([day("2026-11-28", 1, 1, 1, 1, 1)]);
+    let days_round2 = json!([day(
+        "2026-11-28",
+        [1, 1, 1, 1, 1],
+        (1, Some(4.0), Some(120), 1, [0, 0, 0, 0, 1])
+    )]);
     check_breakdown(
         &app,
         &org,
         &format!("{base}/stats/days?round=2"),
         &days_round2,
         day_table,
-        6,
+        10,
         "Theo ngày",
     )
     .await;
@@ -669,10 +784,10 @@ async fn every_figure_equals_the_hand_computed_dataset() {
         &summary_table(&summary, "Toàn cuộc thi", "Tất cả đơn vị"),
         "Tổng hợp",
     );
-    assert_table_xlsx(&book[1].1, 10, &unit_table(&units), "Đơn vị");
-    assert_table_xlsx(&book[2].1, 8, &category_table(&categories), "Đối tượng");
-    assert_table_xlsx(&book[3].1, 6, &day_table(&days), "Theo ngày");
-    assert_table_xlsx(&book[4].1, 3, &score_table(&summary), "Phân bố điểm");
+    assert_table_xlsx(&book[1].1, 11, &unit_table(&units), "Đơn vị");
+    assert_table_xlsx(&book[2].1, 9, &category_table(&categories), "Đối tượng");
+    assert_table_xlsx(&book[3].1, 10, &day_table(&days), "Theo ngày");
+    assert_score_sheet(&book[4].1, &summary, &units, &categories, &days);
     assert_table_xlsx(
         &book[5].1,
         4,
@@ -737,19 +852,24 @@ async fn every_figure_equals_the_hand_computed_dataset() {
     }
 
     // Attempts whose category is unknown to the contest (here: none, as if the contest had no
-    // categories when Dung registered) get their own row at the end.
+    // categories when Dung registered) get their own row at the end (once the figures read
+    // above, kept for ten seconds, have made way).
     app.ctx
         .db
         .execute_unprepared("UPDATE attempts SET category = NULL WHERE duration_ms = 200000")
         .await
         .unwrap();
+    app.advance(Duration::seconds(10));
     let categories = json!([
         {"category_code": "citizen", "category_name": "Người dân", "participants": 2, "attempts": 3,
-         "perfect_participants": 1, "perfect_attempts": 2, "mean_score": 8.0 / 3.0, "median_duration_ms": 100_000},
+         "perfect_participants": 1, "perfect_attempts": 2, "mean_score": 8.0 / 3.0, "median_duration_ms": 100_000,
+         "units_participating": 2, "score_distribution": [1, 0, 0, 0, 2]},
         {"category_code": "official", "category_name": EVIL_CATEGORY, "participants": 2, "attempts": 3,
-         "perfect_participants": 1, "perfect_attempts": 1, "mean_score": 7.0 / 3.0, "median_duration_ms": 250_000},
+         "perfect_participants": 1, "perfect_attempts": 1, "mean_score": 7.0 / 3.0, "median_duration_ms": 250_000,
+         "units_participating": 2, "score_distribution": [0, 1, 1, 0, 1]},
         {"category_code": null, "category_name": "Không có đối tượng", "participants": 1, "attempts": 1,
-         "perfect_participants": 0, "perfect_attempts": 0, "mean_score": 3.0, "median_duration_ms": 200_000},
+         "perfect_participants": 0, "perfect_attempts": 0, "mean_score": 3.0, "median_duration_ms": 200_000,
+         "units_participating": 1, "score_distribution": [0, 0, 0, 1, 0]},
     ]);
     check_breakdown(
         &app,
@@ -757,7 +877,7 @@ async fn every_figure_equals_the_hand_computed_dataset() {
         &format!("{base}/stats/categories"),
         &categories,
         category_table,
-        8,
+        9,
         "Đối tượng",
     )
     .await;
@@ -786,7 +906,8 @@ async fn a_unit_manager_sees_and_exports_only_their_unit() {
     let units = json!([
         {"unit_code": "P01", "unit_name": "Phường Bắc Hồng", "block": "Khối xã, phường", "headcount": 120,
          "participants": 2, "attempts": 4, "perfect_participants": 2, "perfect_attempts": 3,
-         "participation_rate": 2.0 / 120.0, "mean_score": 3.5},
+         "participation_rate": 2.0 / 120.0, "mean_score": 3.5, "median_duration_ms": 120_000,
+         "score_distribution": [0, 0, 1, 0, 3]},
     ]);
     check_breakdown(
         &app,
@@ -794,15 +915,17 @@ async fn a_unit_manager_sees_and_exports_only_their_unit() {
         &format!("{base}/stats/units"),
         &units,
         unit_table,
-        10,
+        11,
         "Đơn vị",
     )
     .await;
     let categories = json!([
         {"category_code": "citizen", "category_name": "Người dân", "participants": 1, "attempts": 2,
-         "perfect_participants": 1, "perfect_attempts": 2, "mean_score": 4.0, "median_duration_ms": 100_000},
+         "perfect_participants": 1, "perfect_attempts": 2, "mean_score": 4.0, "median_duration_ms": 100_000,
+         "units_participating": 1, "score_distribution": [0, 0, 0, 0, 2]},
         {"category_code": "official", "category_name": EVIL_CATEGORY, "participants": 1, "attempts": 2,
-         "perfect_participants": 1, "perfect_attempts": 1, "mean_score": 3.0, "median_duration_ms": 120_000},
+         "perfect_participants": 1, "perfect_attempts": 1, "mean_score": 3.0, "median_duration_ms": 120_000,
+         "units_participating": 1, "score_distribution": [0, 0, 1, 0, 1]},
     ]);
     check_breakdown(
         &app,
@@ -810,15 +933,27 @@ async fn a_unit_manager_sees_and_exports_only_their_unit() {
         &format!("{base}/stats/categories"),
         &categories,
         category_table,
-        8,
+        9,
         "Đối tượng",
     )
     .await;
     let days = json!([
-        day("2026-11-25", 2, 2, 2, 2, 1),
-        day("2026-11-26", 0, 1, 2, 1, 1),
-        day("2026-11-27", 0, 0, 2, 0, 0),
-        day("2026-11-28", 0, 1, 2, 1, 1),
+        day(
+            "2026-11-25",
+            [2, 2, 2, 2, 1],
+            (1, Some(3.0), Some(100), 1, [0, 0, 1, 0, 1])
+        ),
+        day(
+            "2026-11-26",
+            [0, 1, 2, 1, 1],
+            (1, Some(4.0), Some(300), 1, [0, 0, 0, 0, 1])
+        ),
+        empty_day("2026-11-27", 2),
+        day(
+            "2026-11-28",
+            [0, 1, 2, 1, 1],
+            (1, Some(4.0), Some(120), 1, [0, 0, 0, 0, 1])
+        ),
     ]);
     check_breakdown(
         &app,
@@ -826,7 +961,7 @@ async fn a_unit_manager_sees_and_exports_only_their_unit() {
         &format!("{base}/stats/days"),
         &days,
         day_table,
-        6,
+        10,
         "Theo ngày",
     )
     .await;
@@ -840,10 +975,10 @@ async fn a_unit_manager_sees_and_exports_only_their_unit() {
         &summary_table(&summary, "Toàn cuộc thi", "P01 – Phường Bắc Hồng"),
         "Tổng hợp",
     );
-    assert_table_xlsx(&book[1].1, 10, &unit_table(&units), "Đơn vị");
-    assert_table_xlsx(&book[2].1, 8, &category_table(&categories), "Đối tượng");
-    assert_table_xlsx(&book[3].1, 6, &day_table(&days), "Theo ngày");
-    assert_table_xlsx(&book[4].1, 3, &score_table(&summary), "Phân bố điểm");
+    assert_table_xlsx(&book[1].1, 11, &unit_table(&units), "Đơn vị");
+    assert_table_xlsx(&book[2].1, 9, &category_table(&categories), "Đối tượng");
+    assert_table_xlsx(&book[3].1, 10, &day_table(&days), "Theo ngày");
+    assert_score_sheet(&book[4].1, &summary, &units, &categories, &days);
     assert_table_xlsx(
         &book[5].1,
         4,
@@ -1096,6 +1231,174 @@ async fn the_participants_export_has_everyone_with_their_attempts_and_neutralise
 }
 
 #[tokio::test]
+async fn figures_are_kept_for_ten_seconds_of_the_server_clock_per_scope() {
+    let app = TestApp::empty().await;
+    let org = dataset(&app).await;
+    let base = format!("/api/v1/admin/contests/{SLUG}");
+    let manager = app
+        .staff("quanly_p01", Role::UnitManager, Some("P01"))
+        .await;
+    let perfect = |body: &Value| body["perfect_attempts"].as_i64().unwrap();
+    let p01 = |rows: &Value| {
+        let row = &rows.as_array().unwrap()[0];
+        assert_eq!(row["unit_code"], "P01");
+        (
+            row["perfect_attempts"].as_i64().unwrap(),
+            row["score_distribution"].clone(),
+        )
+    };
+
+    // The organizer's summary computes the per-unit figures of the whole contest.
+    let summary = json_get(&app, &org, &format!("{base}/stats")).await;
+    assert_eq!(perfect(&summary), 3);
+    let days = json_get(&app, &org, &format!("{base}/stats/days")).await;
+    assert_eq!(days[3]["perfect_attempts"], 1, "{days}");
+
+    // A regrade turns Bình's perfect attempt of round 2 into one with nothing right.
+    app.ctx
+        .db
+        .execute_unprepared(
+            "UPDATE attempts SET correct = 0, score = 0, perfect = FALSE \
+             WHERE duration_ms = 120000",
+        )
+        .await
+        .unwrap();
+
+    // Within the same ten seconds the organizer's figures are those computed before, and
+    // `/stats/units`, never asked for yet, comes from the summary's computation.
+    app.advance(Duration::milliseconds(
+        9_999 - app.ctx.now_ms().rem_euclid(10_000),
+    ));
+    assert_eq!(
+        perfect(&json_get(&app, &org, &format!("{base}/stats")).await),
+        3
+    );
+    let units = json_get(&app, &org, &format!("{base}/stats/units")).await;
+    assert_eq!(p01(&units), (3, json!([0, 0, 1, 0, 3])));
+    let days = json_get(&app, &org, &format!("{base}/stats/days")).await;
+    assert_eq!(days[3]["perfect_attempts"], 1, "{days}");
+    // Another scope has figures of its own: the unit manager's are computed now.
+    let own = json_get(&app, &manager, &format!("{base}/stats")).await;
+    assert_eq!(
+        (perfect(&own), own["score_distribution"].clone()),
+        (2, json!([1, 0, 1, 0, 2]))
+    );
+    let round2 = json_get(&app, &org, &format!("{base}/stats?round=2")).await;
+    assert_eq!(perfect(&round2), 0);
+
+    // The next ten seconds compute them again.
+    app.advance(Duration::milliseconds(1));
+    let summary = json_get(&app, &org, &format!("{base}/stats")).await;
+    assert_eq!(
+        (perfect(&summary), summary["score_distribution"].clone()),
+        (2, json!([2, 1, 1, 1, 2]))
+    );
+    let units = json_get(&app, &org, &format!("{base}/stats/units")).await;
+    assert_eq!(p01(&units), (2, json!([1, 0, 1, 0, 2])));
+    let days = json_get(&app, &org, &format!("{base}/stats/days")).await;
+    assert_eq!(
+        (
+            days[3]["perfect_attempts"].clone(),
+            days[3]["score_distribution"].clone()
+        ),
+        (json!(0), json!([1, 0, 0, 0, 0])),
+        "{days}"
+    );
+}
+
+#[tokio::test]
+async fn finish_times_no_calendar_has_are_left_out_of_the_days_only() {
+    let app = TestApp::empty().await;
+    let org = dataset(&app).await;
+    let base = format!("/api/v1/admin/contests/{SLUG}");
+    // Corrupt rows: Em's attempt finished near the end of time, Bình's second before its
+    // beginning (adding a zone's offset would overflow a bigint; no date has such a day).
+    for (at, duration) in [(i64::MAX - 1_000, 50_000), (i64::MIN + 1_000, 120_000)] {
+        app.ctx
+            .db
+            .execute_unprepared(&format!(
+                "UPDATE attempts SET submitted_at = {at} WHERE duration_ms = {duration}"
+            ))
+            .await
+            .unwrap();
+    }
+    // The 25th as before; the 26th without Em; nothing after it.
+    let days = json!([
+        day(
+            "2026-11-25",
+            [4, 4, 4, 4, 1],
+            (1, Some(2.5), Some(200), 3, [0, 1, 1, 1, 1])
+        ),
+        day(
+            "2026-11-26",
+            [0, 1, 4, 1, 1],
+            (1, Some(4.0), Some(300), 1, [0, 0, 0, 0, 1])
+        ),
+    ]);
+    check_breakdown(
+        &app,
+        &org,
+        &format!("{base}/stats/days"),
+        &days,
+        day_table,
+        10,
+        "Theo ngày",
+    )
+    .await;
+    // Every other figure still counts them.
+    let summary = json_get(&app, &org, &format!("{base}/stats")).await;
+    assert_eq!(
+        (summary["attempts"].clone(), summary["participants"].clone()),
+        (json!(7), json!(5))
+    );
+    let (status, _, report) = download(&app, &org, &format!("{base}/stats/report.xlsx")).await;
+    assert_eq!(status, 200);
+    assert_table_xlsx(&sheets(&report)[3].1, 10, &day_table(&days), "Theo ngày");
+    // The same rows on another round's days: none with a date there.
+    let round2 = json_get(&app, &org, &format!("{base}/stats/days?round=2")).await;
+    assert_eq!(round2, json!([]));
+
+    // Numbers correct outside 0..=4: more right than questions widens every distribution,
+    // a negative number is in none (Cường's 6, Bình's -1 on the 25th).
+    for (correct, duration) in [(6, 600_000), (-1, 250_000)] {
+        app.ctx
+            .db
+            .execute_unprepared(&format!(
+                "UPDATE attempts SET correct = {correct} WHERE duration_ms = {duration}"
+            ))
+            .await
+            .unwrap();
+    }
+    app.advance(Duration::seconds(10));
+    let summary = json_get(&app, &org, &format!("{base}/stats")).await;
+    assert_eq!(summary["score_distribution"], json!([1, 0, 0, 1, 3, 0, 1]));
+    let units = json_get(&app, &org, &format!("{base}/stats/units")).await;
+    let dists: Vec<Value> = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["score_distribution"].clone())
+        .collect();
+    assert_eq!(
+        dists,
+        [
+            json!([0, 0, 0, 0, 3, 0, 0]),
+            json!([0, 0, 0, 1, 0, 0, 0]),
+            json!([0, 0, 0, 0, 0, 0, 1]),
+            json!([1, 0, 0, 0, 0, 0, 0]),
+        ]
+    );
+    let days = json_get(&app, &org, &format!("{base}/stats/days")).await;
+    assert_eq!(days[0]["score_distribution"], json!([0, 0, 0, 1, 1, 0, 1]));
+    let categories = json_get(&app, &org, &format!("{base}/stats/categories")).await;
+    assert_eq!(
+        categories[1]["score_distribution"],
+        json!([0, 0, 0, 0, 1, 0, 1]),
+        "official: Bình's 4 of round 2 and Cường's 6; Bình's -1 in none: {categories}"
+    );
+}
+
+#[tokio::test]
 async fn the_openapi_document_describes_every_statistics_endpoint() {
     let app = TestApp::empty().await;
     let doc = app.get("/api/openapi.json").await.body;
@@ -1117,5 +1420,38 @@ async fn the_openapi_document_describes_every_statistics_endpoint() {
         "in_progress",
     ] {
         assert!(summary[field].is_object(), "StatsSummary.{field}");
+    }
+    for (schema, fields) in [
+        (
+            "UnitStats",
+            &["median_duration_ms", "score_distribution"][..],
+        ),
+        (
+            "CategoryStats",
+            &["units_participating", "score_distribution"][..],
+        ),
+        (
+            "DayStats",
+            &[
+                "perfect_participants",
+                "mean_score",
+                "median_duration_ms",
+                "units_participating",
+                "score_distribution",
+            ][..],
+        ),
+    ] {
+        for field in fields {
+            let property = &doc["components"]["schemas"][schema]["properties"][field];
+            assert!(property.is_object(), "{schema}.{field}");
+        }
+    }
+    // The figures' age is documented with each endpoint.
+    for path in ["stats", "stats/units", "stats/categories", "stats/days"] {
+        let description = doc["paths"][format!("/api/v1/admin/contests/{{slug}}/{path}")]["get"]
+            ["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(description.contains("10 s"), "{path}: {description:?}");
     }
 }

@@ -2,12 +2,27 @@
 //! instant falls on, as plain arithmetic that SQLite and PostgreSQL compute alike inside an
 //! aggregate query (`(t + offset) / 86400000`, the offset being piecewise constant between the
 //! zone's transitions within the contest's dates).
+//!
+//! Every instant is an `i64` of milliseconds that may come from a corrupt row: the arithmetic
+//! here never overflows or panics (checked or saturating), and [`FIRST_DAY_MS`] ..=
+//! [`LAST_DAY_MS`] bounds the instants that the per-day queries look at, so that the SQL
+//! arithmetic cannot overflow a bigint either.
 
 use chrono::{DateTime, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 86_400_000;
+
+/// The earliest finish time the per-day figures look at: 1970-01-02 00:00 UTC, so that
+/// `t + offset` is never negative for any real offset (under a day) and integer division,
+/// which truncates, is floor division.
+pub const FIRST_DAY_MS: i64 = DAY_MS;
+
+/// The latest finish time the per-day figures look at: 9999-12-31 23:59:59.999 UTC. Later
+/// instants (and earlier than [`FIRST_DAY_MS`]) can only be corrupt and are left out of the
+/// per-day figures (they still count everywhere else).
+pub const LAST_DAY_MS: i64 = 253_402_300_799_999;
 
 /// The zone used when a contest's zone is not a known IANA name.
 pub const DEFAULT_TIMEZONE: &str = "Asia/Ho_Chi_Minh";
@@ -62,7 +77,7 @@ impl DayClock {
         let mut current = offset_ms(tz, from_ms);
         let mut at = from_ms;
         while at < to_ms {
-            let next = (at + STEP_MS).min(to_ms);
+            let next = at.saturating_add(STEP_MS).min(to_ms);
             let offset = offset_ms(tz, next);
             if offset != current {
                 // The change lies in (at, next]: find its first millisecond.
@@ -104,14 +119,18 @@ impl DayClock {
     }
 
     /// The local day number of an instant (days since 1970-01-01 in the zone); what
-    /// [`DayClock::sql_day`] computes in the database for instants after 1970.
+    /// [`DayClock::sql_day`] computes in the database for instants from [`FIRST_DAY_MS`] to
+    /// [`LAST_DAY_MS`]. Saturates instead of overflowing at the ends of `i64`.
     pub fn day_of(&self, at_ms: i64) -> i64 {
-        (at_ms + self.offset_at(at_ms)).div_euclid(DAY_MS)
+        at_ms
+            .saturating_add(self.offset_at(at_ms))
+            .div_euclid(DAY_MS)
     }
 
     /// An SQL expression giving the local day number of the integer millisecond column (or
-    /// expression) `column`, for instants after 1970 (integer division truncates). Only
-    /// integers of our own go into it.
+    /// expression) `column`, for instants from [`FIRST_DAY_MS`] to [`LAST_DAY_MS`] (integer
+    /// division truncates; the caller keeps other instants out with [`DayClock::sql_bounds`]).
+    /// Only integers of our own go into it.
     pub fn sql_day(&self, column: &str) -> String {
         let offset = match self.pieces.as_slice() {
             [only] => only.offset_ms.to_string(),
@@ -133,9 +152,16 @@ impl DayClock {
         format!("(({column} + {offset}) / {DAY_MS})")
     }
 
-    /// The date of a local day number.
-    pub fn date(day: i64) -> NaiveDate {
-        NaiveDate::default() + chrono::Duration::days(day)
+    /// The SQL condition (starting with ` AND`) that keeps the instants of `column` within
+    /// [`FIRST_DAY_MS`] ..= [`LAST_DAY_MS`], where [`DayClock::sql_day`] cannot overflow.
+    pub fn sql_bounds(column: &str) -> String {
+        format!(" AND {column} >= {FIRST_DAY_MS} AND {column} <= {LAST_DAY_MS}")
+    }
+
+    /// The date of a local day number (days since 1970-01-01); `None` beyond the dates chrono
+    /// can represent (never a panic).
+    pub fn date(day: i64) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(day)?)
     }
 
     /// An instant as local wall time, `2026-11-25 09:00:00`, exact for any instant.
@@ -169,8 +195,8 @@ mod tests {
         let before = clock.day_of(ms(2026, 11, 25, 16, 59));
         let after = clock.day_of(ms(2026, 11, 25, 17, 0));
         assert_eq!(after, before + 1);
-        assert_eq!(DayClock::date(before).to_string(), "2026-11-25");
-        assert_eq!(DayClock::date(after).to_string(), "2026-11-26");
+        assert_eq!(DayClock::date(before).unwrap().to_string(), "2026-11-25");
+        assert_eq!(DayClock::date(after).unwrap().to_string(), "2026-11-26");
         assert_eq!(
             clock.local_time(ms(2026, 11, 25, 17, 0)),
             "2026-11-26 00:00:00"
@@ -206,10 +232,10 @@ mod tests {
         );
         // 23:30 UTC on 24 October is already the 25th in London (BST) ...
         let late = clock.day_of(ms(2026, 10, 24, 23, 30));
-        assert_eq!(DayClock::date(late).to_string(), "2026-10-25");
+        assert_eq!(DayClock::date(late).unwrap().to_string(), "2026-10-25");
         // ... and on 1 November 23:30 UTC is still the 1st (GMT).
         let winter = clock.day_of(ms(2026, 11, 1, 23, 30));
-        assert_eq!(DayClock::date(winter).to_string(), "2026-11-01");
+        assert_eq!(DayClock::date(winter).unwrap().to_string(), "2026-11-01");
     }
 
     #[test]
@@ -230,9 +256,58 @@ mod tests {
                     .unwrap()
                     .with_timezone(&tz)
                     .date_naive();
-                assert_eq!(DayClock::date(clock.day_of(at)), local, "{name} at {at}");
+                assert_eq!(
+                    DayClock::date(clock.day_of(at)),
+                    Some(local),
+                    "{name} at {at}"
+                );
                 at += 7 * 60 * 1000 + 13;
             }
         }
+    }
+
+    #[test]
+    fn extreme_instants_and_days_neither_overflow_nor_panic() {
+        for (from, to) in [
+            (i64::MIN, i64::MAX),
+            (i64::MAX - 1, i64::MAX),
+            (i64::MIN, i64::MIN + 1),
+            (i64::MAX, i64::MIN),
+        ] {
+            let clock = DayClock::new("Europe/London", from, to);
+            for at in [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX] {
+                let day = clock.day_of(at);
+                // Far beyond chrono's dates: no date, and no panic.
+                let _ = DayClock::date(day);
+                let _ = clock.local_time(at);
+            }
+        }
+        assert_eq!(DayClock::date(i64::MAX), None);
+        assert_eq!(DayClock::date(i64::MIN), None);
+        assert_eq!(DayClock::date(i64::MAX / DAY_MS), None);
+        assert_eq!(
+            DayClock::date(0).map(|d| d.to_string()),
+            Some("1970-01-01".to_owned())
+        );
+        assert_eq!(
+            DayClock::date(-1).map(|d| d.to_string()),
+            Some("1969-12-31".to_owned())
+        );
+        // The bounds of the per-day queries: both ends have a date in every zone, and the
+        // SQL arithmetic stays far inside a bigint.
+        for name in ["Asia/Ho_Chi_Minh", "Pacific/Kiritimati", "Etc/GMT+12"] {
+            let clock = DayClock::new(name, 0, DAY_MS);
+            let first = clock.day_of(FIRST_DAY_MS);
+            let last = clock.day_of(LAST_DAY_MS);
+            assert!(first >= 0, "{name}: integer division is floor division");
+            assert!(DayClock::date(first).is_some() && DayClock::date(last).is_some());
+            assert!(LAST_DAY_MS
+                .checked_add(clock.offset_at(LAST_DAY_MS))
+                .is_some());
+        }
+        assert_eq!(
+            DayClock::sql_bounds("t"),
+            " AND t >= 86400000 AND t <= 253402300799999"
+        );
     }
 }

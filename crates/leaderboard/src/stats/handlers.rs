@@ -2,6 +2,10 @@
 //! day and the report workbook. Admins and organizers see every unit; a unit manager sees
 //! exactly their own unit in every figure, table and file (the scope is narrowed to it, and
 //! `units_total` is 1).
+//!
+//! The figures come from the shared cache when computed less than ten seconds ago by the
+//! server clock ([`super::cache`]): every statistics response may be up to 10 s behind the
+//! attempts. `/stats` and `/stats/units` (and the report) share one per-unit computation.
 
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -15,7 +19,9 @@ use cuocthi_store::{ApiError, AppContext};
 
 use crate::export::{fields_to_csv, to_xlsx_book, Field, Sheet};
 
+use super::cache::{self, cached};
 use super::calendar::{DayClock, DAY_MS};
+use super::query::{CategoryFigures, DayFigures, UnitFigures};
 use super::tables::{self, ReportHeader};
 use super::{
     query, CategoryStats, DayStats, Scope, StatsQuery, StatsSummary, UnitStats, UNIT_HEADINGS,
@@ -99,8 +105,11 @@ pub(crate) async fn resolve(
 pub fn contest_clock(contest: &contest::Model) -> DayClock {
     DayClock::new(
         &contest.timezone,
-        contest.opens_at - 2 * DAY_MS,
-        contest.closes_at.max(contest.opens_at) + 2 * DAY_MS,
+        contest.opens_at.saturating_sub(2 * DAY_MS),
+        contest
+            .closes_at
+            .max(contest.opens_at)
+            .saturating_add(2 * DAY_MS),
     )
 }
 
@@ -138,8 +147,51 @@ impl Resolved {
         name
     }
 
-    async fn summary(&self, ctx: &AppContext) -> Result<StatsSummary, ApiError> {
-        query::summary_for(&ctx.db, &self.scope, &self.contest, self.units.len() as i64).await
+    /// The per-unit figures of the scope (cached): what the summary and the per-unit table
+    /// are built from.
+    async fn unit_figures(&self, ctx: &AppContext) -> Result<UnitFigures, ApiError> {
+        let key = cache::key("units", &self.scope, ctx.now_ms());
+        cached(ctx, key, || {
+            query::unit_figures(&ctx.db, &self.scope, &self.contest)
+        })
+        .await
+    }
+
+    /// The per-category figures of the scope (cached).
+    async fn category_figures(&self, ctx: &AppContext) -> Result<CategoryFigures, ApiError> {
+        let key = cache::key("categories", &self.scope, ctx.now_ms());
+        cached(ctx, key, || {
+            query::category_figures(&ctx.db, &self.scope, &self.contest)
+        })
+        .await
+    }
+
+    /// The per-day figures of the scope (cached).
+    async fn day_figures(&self, ctx: &AppContext) -> Result<DayFigures, ApiError> {
+        let key = cache::key("days", &self.scope, ctx.now_ms());
+        cached(ctx, key, || async {
+            let clock = contest_clock(&self.contest);
+            query::day_figures(&ctx.db, &self.scope, &self.contest, &clock).await
+        })
+        .await
+    }
+
+    fn summary(&self, figures: &UnitFigures) -> StatsSummary {
+        query::summary_of(figures, &self.contest, self.units.len() as i64)
+    }
+
+    fn units_table(&self, figures: &UnitFigures) -> Vec<UnitStats> {
+        query::unit_table(&self.units, &figures.breakdown)
+    }
+
+    async fn categories_table(&self, ctx: &AppContext) -> Result<Vec<CategoryStats>, ApiError> {
+        let figures = self.category_figures(ctx).await?;
+        let categories = categories_of(ctx, self.contest.id).await?;
+        Ok(query::category_table(&categories, &figures))
+    }
+
+    async fn days_table(&self, ctx: &AppContext) -> Result<Vec<DayStats>, ApiError> {
+        Ok(query::day_table(&self.day_figures(ctx).await?))
     }
 }
 
@@ -201,6 +253,9 @@ async fn table_response<T: serde::Serialize>(
 }
 
 /// The summary of a contest (or of `?round=n`).
+///
+/// The figures may be up to 10 s old: they are computed at most once per ten seconds of the
+/// server clock for each contest, round and unit scope, and kept in the shared cache.
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/stats", tag = "statistics",
     params(("slug" = String, Path, description = "The contest's slug"), StatsQuery),
     responses((status = 200, description = "The summary", body = StatsSummary),
@@ -214,13 +269,18 @@ pub async fn summary_handler(
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let resolved = resolve(&req, &ctx, &slug, query.round).await?;
-    let body = resolved.summary(&ctx).await?;
+    let body = resolved.summary(&resolved.unit_figures(&ctx).await?);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body))
 }
 
 /// Per-unit statistics as JSON (default), `.csv` or `.xlsx`.
+///
+/// Besides the contract's fields each JSON row has `mean_score`, `median_duration_ms` and
+/// `score_distribution`; the files have the contract's columns, then the mean score and the
+/// median duration (no distribution: see the report's "Phân bố điểm" sheet). Up to 10 s old,
+/// like every statistics response (from the same computation as `/stats`).
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/stats/units", tag = "statistics",
     params(("slug" = String, Path, description = "The contest's slug"), StatsQuery),
     responses((status = 200, description = "One row per unit, zeros included", body = Vec<UnitStats>),
@@ -235,7 +295,7 @@ pub async fn units_handler(
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let resolved = resolve(&req, &ctx, &slug, query.round).await?;
-    let rows = query::per_unit(&ctx.db, &resolved.scope, &resolved.units).await?;
+    let rows = resolved.units_table(&resolved.unit_figures(&ctx).await?);
     let cells = tables::unit_cells(&rows);
     table_response(
         query.format.as_deref(),
@@ -248,9 +308,11 @@ pub async fn units_handler(
     .await
 }
 
-/// Per-category statistics as JSON (default), `.csv` or `.xlsx`: every category of the
-/// contest (zeros included), codes the contest no longer lists, and the attempts without a
-/// category when there are any.
+/// Per-category statistics as JSON (default), `.csv` or `.xlsx`.
+///
+/// Every category of the contest (zeros included), codes the contest no longer lists, and the
+/// attempts without a category when there are any; each row with its units taking part and,
+/// in JSON, its score distribution. Up to 10 s old, like every statistics response.
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/stats/categories", tag = "statistics",
     params(("slug" = String, Path, description = "The contest's slug"), StatsQuery),
     responses((status = 200, description = "One row per category", body = Vec<CategoryStats>),
@@ -265,14 +327,7 @@ pub async fn categories_handler(
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let resolved = resolve(&req, &ctx, &slug, query.round).await?;
-    let categories = categories_of(&ctx, resolved.contest.id).await?;
-    let rows = query::per_category(
-        &ctx.db,
-        &resolved.scope,
-        &categories,
-        resolved.contest.time_limit_secs,
-    )
-    .await?;
+    let rows = resolved.categories_table(&ctx).await?;
     let cells = tables::category_cells(&rows);
     table_response(
         query.format.as_deref(),
@@ -285,9 +340,13 @@ pub async fn categories_handler(
     .await
 }
 
-/// Per-day statistics as JSON (default), `.csv` or `.xlsx`: one row per calendar day in the
-/// contest's time zone from the first to the last day with a finished attempt, zeros
-/// included; an attempt belongs to the day it finished.
+/// Per-day statistics as JSON (default), `.csv` or `.xlsx`.
+///
+/// One row per calendar day in the contest's time zone from the first to the last day with a
+/// finished attempt, zeros included; an attempt belongs to the day it finished (finish times
+/// before 1970-01-02 or after 9999-12-31, which only corrupt data can have, are left out of
+/// the days). Each row has the figures of the summary for that day and, in JSON, its score
+/// distribution. Up to 10 s old, like every statistics response.
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/stats/days", tag = "statistics",
     params(("slug" = String, Path, description = "The contest's slug"), StatsQuery),
     responses((status = 200, description = "One row per day", body = Vec<DayStats>),
@@ -302,7 +361,7 @@ pub async fn days_handler(
     query: web::Query<StatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let resolved = resolve(&req, &ctx, &slug, query.round).await?;
-    let rows = query::per_day(&ctx.db, &resolved.scope, &contest_clock(&resolved.contest)).await?;
+    let rows = resolved.days_table(&ctx).await?;
     let cells = tables::day_cells(&rows);
     table_response(
         query.format.as_deref(),
@@ -323,7 +382,9 @@ pub struct ReportQuery {
 }
 
 /// The statistics report as one `.xlsx` workbook: "Tổng hợp" (the summary, labels in
-/// Vietnamese), "Đơn vị", "Đối tượng", "Theo ngày", "Phân bố điểm", "Thời gian làm bài".
+/// Vietnamese), "Đơn vị", "Đối tượng", "Theo ngày", "Phân bố điểm" (the scope's distribution,
+/// then a column per unit, category and day), "Thời gian làm bài". Its figures are those of
+/// the other statistics endpoints, up to 10 s old.
 #[utoipa::path(get, path = "/api/v1/admin/contests/{slug}/stats/report.xlsx", tag = "statistics",
     params(("slug" = String, Path, description = "The contest's slug"), ReportQuery),
     responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
@@ -348,18 +409,10 @@ pub async fn report_handler(
 /// Computes every figure of the scope and writes the report workbook.
 async fn report(ctx: &AppContext, resolved: &Resolved) -> Result<Vec<u8>, ApiError> {
     let clock = contest_clock(&resolved.contest);
-    let (summary, units) =
-        query::summary_and_units(&ctx.db, &resolved.scope, &resolved.contest, &resolved.units)
-            .await?;
-    let categories = categories_of(ctx, resolved.contest.id).await?;
-    let categories = query::per_category(
-        &ctx.db,
-        &resolved.scope,
-        &categories,
-        resolved.contest.time_limit_secs,
-    )
-    .await?;
-    let days = query::per_day(&ctx.db, &resolved.scope, &clock).await?;
+    let figures = resolved.unit_figures(ctx).await?;
+    let (summary, units) = (resolved.summary(&figures), resolved.units_table(&figures));
+    let categories = resolved.categories_table(ctx).await?;
+    let days = resolved.days_table(ctx).await?;
     let header = ReportHeader {
         contest_title: resolved.contest.title.clone(),
         scope: resolved.round.as_ref().map_or_else(

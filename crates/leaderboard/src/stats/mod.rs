@@ -5,7 +5,11 @@
 //! aggregate queries over `attempts` (which carries each participant's unit and category),
 //! never on the answer-save path. A unit manager's scope is their own unit, everywhere.
 //!
-//! - [`query`]: the figures (summary, per unit, per category, per day);
+//! - [`breakdown`]: the grouped passes that compute the integer figures of a breakdown;
+//! - [`query`]: the figures (summary, per unit, per category, per day) and the API's rows;
+//! - [`cache`]: the computed figures kept in the shared cache for [`cache::FRESH_MS`], so
+//!   that a dashboard's refresh (and its `/stats` and `/stats/units`, which share one
+//!   computation) costs one computation per scope every ten seconds at most;
 //! - [`tables`]: the same figures as export tables and the report workbook;
 //! - [`handlers`]: the endpoints; [`participants`]: the participants export;
 //! - [`calendar`], [`distribution`]: the pure arithmetic of days and durations.
@@ -15,6 +19,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+pub mod breakdown;
+pub mod cache;
 pub mod calendar;
 pub mod distribution;
 pub mod handlers;
@@ -24,7 +30,7 @@ pub mod tables;
 
 pub use distribution::DurationBucket;
 pub use handlers::{__path_summary_handler, __path_units_handler, summary_handler, units_handler};
-pub use query::{per_category, per_day, per_unit, summary, summary_and_units, summary_for};
+pub use query::{per_unit, summary_and_units};
 pub use tables::{unit_cells, UNIT_HEADINGS};
 
 /// The summary of a contest or a round.
@@ -80,6 +86,13 @@ pub struct UnitStats {
     pub participation_rate: Option<f64>,
     /// Mean score (points) of the unit's finished attempts, unrounded; null without any.
     pub mean_score: Option<f64>,
+    /// Median duration in milliseconds (the lower middle, an observed duration); null
+    /// without attempts.
+    pub median_duration_ms: Option<i64>,
+    /// The unit's finished attempts by number correct, index 0..=questions_per_attempt
+    /// (JSON only: the `.csv`/`.xlsx` table leaves it out; the report's "Phân bố điểm" sheet
+    /// has a column per unit).
+    pub score_distribution: Vec<i64>,
 }
 
 /// One category's row (a category of the contest, a code found on attempts that the contest
@@ -103,6 +116,11 @@ pub struct CategoryStats {
     pub mean_score: Option<f64>,
     /// Median duration in milliseconds (the lower middle); null without attempts.
     pub median_duration_ms: Option<i64>,
+    /// Units with a finished attempt of this category (out of the summary's `units_total`).
+    pub units_participating: i64,
+    /// Finished attempts by number correct, index 0..=questions_per_attempt (JSON only; the
+    /// report's "Phân bố điểm" sheet has a column per category).
+    pub score_distribution: Vec<i64>,
 }
 
 /// One calendar day's row (in the contest's time zone), by the finish time of attempts.
@@ -121,6 +139,18 @@ pub struct DayStats {
     pub attempts: i64,
     /// Perfect attempts finished that day.
     pub perfect_attempts: i64,
+    /// Distinct people with a perfect attempt finished that day.
+    pub perfect_participants: i64,
+    /// Mean score (points) of the attempts finished that day, unrounded; null without any.
+    pub mean_score: Option<f64>,
+    /// Median duration in milliseconds of the attempts finished that day (the lower middle);
+    /// null without any.
+    pub median_duration_ms: Option<i64>,
+    /// Units with an attempt finished that day (out of the summary's `units_total`).
+    pub units_participating: i64,
+    /// Attempts finished that day by number correct, index 0..=questions_per_attempt (JSON
+    /// only; the report's "Phân bố điểm" sheet has a column per day).
+    pub score_distribution: Vec<i64>,
 }
 
 /// Scope and format.

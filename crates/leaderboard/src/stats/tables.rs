@@ -1,13 +1,17 @@
 //! The statistics as export tables (Vietnamese headings, the same figures as the JSON: counts
 //! as `#,##0`, rates as percentages of the unrounded ratio, durations in seconds) and the
 //! report workbook: a summary sheet, then one sheet per breakdown.
+//!
+//! Score distributions are in the JSON of every breakdown but not in its `.csv`/`.xlsx`
+//! table (a column per number correct would make it too wide): the report's "Phân bố điểm"
+//! sheet has them, one column per unit, category and day beside the scope's own.
 
 use crate::export::{Field, Sheet};
 
 use super::{CategoryStats, DayStats, StatsSummary, UnitStats};
 
 /// The headings of the per-unit table, in Vietnamese.
-pub const UNIT_HEADINGS: [&str; 10] = [
+pub const UNIT_HEADINGS: [&str; 11] = [
     "Mã đơn vị",
     "Tên đơn vị",
     "Khối",
@@ -18,10 +22,11 @@ pub const UNIT_HEADINGS: [&str; 10] = [
     "Số lượt đạt điểm tuyệt đối",
     "Tỷ lệ tham gia",
     "Điểm trung bình",
+    "Thời gian làm bài trung vị (giây)",
 ];
 
 /// The headings of the per-category table.
-pub const CATEGORY_HEADINGS: [&str; 8] = [
+pub const CATEGORY_HEADINGS: [&str; 9] = [
     "Mã đối tượng",
     "Tên đối tượng",
     "Số người dự thi",
@@ -30,20 +35,30 @@ pub const CATEGORY_HEADINGS: [&str; 8] = [
     "Số lượt đạt điểm tuyệt đối",
     "Điểm trung bình",
     "Thời gian làm bài trung vị (giây)",
+    "Số đơn vị có người dự thi",
 ];
 
 /// The headings of the per-day table.
-pub const DAY_HEADINGS: [&str; 6] = [
+pub const DAY_HEADINGS: [&str; 10] = [
     "Ngày",
     "Số người dự thi mới",
     "Số người dự thi trong ngày",
     "Lũy kế số người dự thi",
     "Số lượt thi",
     "Số lượt đạt điểm tuyệt đối",
+    "Số người đạt điểm tuyệt đối",
+    "Điểm trung bình",
+    "Thời gian làm bài trung vị (giây)",
+    "Số đơn vị có người dự thi",
 ];
 
-/// The headings of the score distribution.
+/// The first headings of the score distribution (the scope's); a column per unit, category
+/// and day follows ([`score_headings`]).
 pub const SCORE_HEADINGS: [&str; 3] = ["Số câu đúng", "Số lượt thi", "Tỷ lệ"];
+
+/// The most columns a sheet may have (Excel's limit): the score distribution's columns per
+/// breakdown stop there.
+pub const MAX_COLUMNS: usize = 16_384;
 
 /// The headings of the duration distribution.
 pub const DURATION_HEADINGS: [&str; 4] = ["Từ (giây)", "Đến (giây)", "Số lượt thi", "Tỷ lệ"];
@@ -87,6 +102,7 @@ pub fn unit_cells(rows: &[UnitStats]) -> Vec<Vec<Field>> {
                 Field::Count(r.perfect_attempts),
                 Field::Ratio(r.participation_rate),
                 Field::Decimal(r.mean_score),
+                seconds(r.median_duration_ms),
             ]
         })
         .collect()
@@ -105,6 +121,7 @@ pub fn category_cells(rows: &[CategoryStats]) -> Vec<Vec<Field>> {
                 Field::Count(r.perfect_attempts),
                 Field::Decimal(r.mean_score),
                 seconds(r.median_duration_ms),
+                Field::Count(r.units_participating),
             ]
         })
         .collect()
@@ -121,24 +138,83 @@ pub fn day_cells(rows: &[DayStats]) -> Vec<Vec<Field>> {
                 Field::Count(r.participants_to_date),
                 Field::Count(r.attempts),
                 Field::Count(r.perfect_attempts),
+                Field::Count(r.perfect_participants),
+                Field::Decimal(r.mean_score),
+                seconds(r.median_duration_ms),
+                Field::Count(r.units_participating),
             ]
         })
         .collect()
 }
 
-/// The score distribution: one row per number correct, with its share of the attempts.
-pub fn score_cells(summary: &StatsSummary) -> Vec<Vec<Field>> {
+/// The breakdowns whose score distributions the report shows beside the scope's.
+#[derive(Debug, Clone, Copy)]
+pub struct Breakdowns<'a> {
+    /// Per unit.
+    pub units: &'a [UnitStats],
+    /// Per category.
+    pub categories: &'a [CategoryStats],
+    /// Per day.
+    pub days: &'a [DayStats],
+}
+
+impl Breakdowns<'_> {
+    /// `(heading, distribution)` of each column after the scope's: units (`Đơn vị: P01`),
+    /// categories (`Đối tượng: citizen`, `Đối tượng: (không có)` for attempts without one),
+    /// days (`Ngày: 2026-11-25`); at most [`MAX_COLUMNS`] columns in all.
+    fn columns(&self) -> Vec<(String, &[i64])> {
+        let units = self.units.iter().map(|u| {
+            (
+                format!("Đơn vị: {}", u.unit_code),
+                &u.score_distribution[..],
+            )
+        });
+        let categories = self.categories.iter().map(|c| {
+            let code = c.category_code.as_deref().unwrap_or("(không có)");
+            (format!("Đối tượng: {code}"), &c.score_distribution[..])
+        });
+        let days = self
+            .days
+            .iter()
+            .map(|d| (format!("Ngày: {}", d.date), &d.score_distribution[..]));
+        units
+            .chain(categories)
+            .chain(days)
+            .take(MAX_COLUMNS - SCORE_HEADINGS.len())
+            .collect()
+    }
+}
+
+/// The score distribution's headings: [`SCORE_HEADINGS`], then one per breakdown column.
+pub fn score_headings(breakdowns: &Breakdowns<'_>) -> Vec<String> {
+    SCORE_HEADINGS
+        .iter()
+        .map(|h| (*h).to_owned())
+        .chain(breakdowns.columns().into_iter().map(|(h, _)| h))
+        .collect()
+}
+
+/// The score distribution: one row per number correct, with the scope's attempts and their
+/// share, then the attempts of each unit, category and day with that number correct.
+pub fn score_cells(summary: &StatsSummary, breakdowns: &Breakdowns<'_>) -> Vec<Vec<Field>> {
     let total: i64 = summary.score_distribution.iter().sum();
+    let columns = breakdowns.columns();
     summary
         .score_distribution
         .iter()
         .enumerate()
         .map(|(correct, n)| {
-            vec![
+            let mut row = vec![
                 Field::Int(correct as i64),
                 Field::Count(*n),
                 share(*n, total),
-            ]
+            ];
+            row.extend(
+                columns
+                    .iter()
+                    .map(|(_, dist)| Field::Count(dist.get(correct).copied().unwrap_or(0))),
+            );
+            row
         })
         .collect()
 }
@@ -231,12 +307,21 @@ pub fn report_sheets(
     days: &[DayStats],
 ) -> Vec<Sheet> {
     let [s_summary, s_units, s_categories, s_days, s_scores, s_durations] = REPORT_SHEETS;
+    let breakdowns = Breakdowns {
+        units,
+        categories,
+        days,
+    };
     vec![
         sheet(s_summary, &SUMMARY_HEADINGS, summary_cells(header, summary)),
         sheet(s_units, &UNIT_HEADINGS, unit_cells(units)),
         sheet(s_categories, &CATEGORY_HEADINGS, category_cells(categories)),
         sheet(s_days, &DAY_HEADINGS, day_cells(days)),
-        sheet(s_scores, &SCORE_HEADINGS, score_cells(summary)),
+        Sheet {
+            name: s_scores.to_owned(),
+            headings: score_headings(&breakdowns),
+            rows: score_cells(summary, &breakdowns),
+        },
         sheet(s_durations, &DURATION_HEADINGS, duration_cells(summary)),
     ]
 }
