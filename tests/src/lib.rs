@@ -762,3 +762,57 @@ fn command_length(bytes: &[u8]) -> Option<usize> {
     }
     Some(at)
 }
+
+/// Two server nodes on one database (and, with `TEST_REDIS_URL`, one Redis prefix), as in a
+/// deployment of several nodes (spec/quality-bars.md R4, P8).
+impl TestApp {
+    /// Two nodes sharing a fresh database with the demo contest (seeded by the first), one
+    /// cache prefix and one clock (moving either node's clock moves both). On SQLite both
+    /// open the same file.
+    pub async fn two_nodes() -> (TestApp, TestApp) {
+        let first_dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) => fresh_postgres(&url).await,
+            Err(_) => format!("sqlite://{}/test.db?mode=rwc", first_dir.path().display()),
+        };
+        let prefix = format!("test:{}:", Uuid::new_v4().simple());
+        let clock = ManualClock::new(test_epoch());
+        let node = |demo: DemoMode, dir: &std::path::Path| Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: Some(database_url.clone()),
+            data_dir: dir.to_owned(),
+            redis_url: std::env::var("TEST_REDIS_URL").ok(),
+            redis_prefix: prefix.clone(),
+            demo,
+            rate_limit: false,
+            db_pool: 8,
+            sweep_every: std::time::Duration::from_secs(3600),
+            workers: Some(2),
+            upload_limit_mb: 20,
+        };
+        let first_config = node(DemoMode::Always, first_dir.path());
+        let first = Self::start_node(first_config, clock.clone(), first_dir).await;
+        let second_dir = tempfile::tempdir().expect("temp dir");
+        let second_config = node(DemoMode::Never, second_dir.path());
+        let second = Self::start_node(second_config, clock, second_dir).await;
+        (first, second)
+    }
+
+    async fn start_node(config: Config, clock: ManualClock, data_dir: tempfile::TempDir) -> Self {
+        let app = Application::build(config, Arc::new(clock.clone()), SharedRng::from_entropy())
+            .await
+            .expect("build a node");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let ctx = app.context().clone();
+        let snapshots = app.snapshots();
+        tokio::spawn(app.run_until_stopped());
+        Self {
+            base,
+            clock,
+            ctx,
+            http: reqwest::Client::new(),
+            snapshots,
+            _data_dir: data_dir,
+        }
+    }
+}

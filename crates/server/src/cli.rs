@@ -1,4 +1,4 @@
-//! Subcommands: `serve` (the default), `migrate`.
+//! Subcommands: `serve` (the default), `migrate`, `verify`, `backup`, `admin`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -47,6 +47,14 @@ pub enum Command {
         /// The draw seed the organizers published.
         #[arg(long)]
         seed: String,
+    },
+    /// Writes an online, consistent copy of the embedded SQLite database into a new file
+    /// (mode 0600) while the server may be running; the copy opens as a data directory's
+    /// `cuocthi.db`. Refuses to overwrite a file. PostgreSQL: use `pg_dump -Fc` (docs/RELIABILITY.md).
+    Backup {
+        /// The new file to write (must not exist).
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// Staff accounts from the command line.
     Admin {
@@ -181,6 +189,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        Command::Backup { out } => {
+            let url = match &config.database_url {
+                Some(url) => url.clone(),
+                None => format!(
+                    "sqlite://{}?mode=rw",
+                    config.data_dir.join("cuocthi.db").display()
+                ),
+            };
+            let report = crate::backup::backup_sqlite(&url, &out).await?;
+            println!(
+                "backup written: {} ({} bytes; {} attempts, {} finished, {} answers)",
+                report.path.display(),
+                report.bytes,
+                report.attempts,
+                report.finished_attempts,
+                report.answers
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
             let url = config.effective_database_url()?;

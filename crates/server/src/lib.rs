@@ -1,6 +1,7 @@
 //! The `cuocthi` server: configuration, start-up, the embedded frontend, the OpenAPI document
 //! and the command-line subcommands. Every node serves every service.
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod demo;

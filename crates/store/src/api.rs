@@ -172,19 +172,53 @@ impl ResponseError for ApiError {
 }
 
 /// Whether a database error means the database is unreachable (rather than a bug or a
-/// constraint), so that the client should retry later.
+/// constraint), so that the client should retry later: no connection could be had (the pool
+/// timed out or closed, the connection was refused, reset or cut), the server ended the
+/// session or is not taking any (PostgreSQL class `08`, `57P01`–`57P03` shutting down or
+/// starting up, `53300` too many connections), or SQLite is busy or locked.
 pub fn is_unavailable(error: &DbErr) -> bool {
-    match error {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        other => {
-            let text = other.to_string();
-            text.contains("PoolTimedOut")
-                || text.contains("pool timed out")
-                || text.contains("Connection refused")
-                || text.contains("connection closed")
-                || text.contains("database is locked")
+    use sea_orm::{sqlx, RuntimeErr};
+    let cause = match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => {
+            Some(cause)
         }
+        _ => None,
+    };
+    match cause {
+        Some(
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed,
+        ) => return true,
+        Some(sqlx::Error::Database(database)) => {
+            if let Some(pg) = database.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                let code = pg.code();
+                if code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300") {
+                    return true;
+                }
+            } else if database
+                .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+                .is_some()
+            {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), and their extended codes.
+                let code = database.code().and_then(|c| c.parse::<i32>().ok());
+                if code.is_some_and(|c| matches!(c & 0xff, 5 | 6)) {
+                    return true;
+                }
+            }
+        }
+        _ => {}
     }
+    // Causes that reach us as text only (wrapped by sea-orm).
+    let text = error.to_string();
+    text.contains("PoolTimedOut")
+        || text.contains("pool timed out")
+        || text.contains("Connection refused")
+        || text.contains("connection closed")
+        || text.contains("database is locked")
 }
 
 impl From<DbErr> for ApiError {
@@ -200,6 +234,15 @@ impl From<DbErr> for ApiError {
 
 impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
+        // An unreachable database deep in the chain is still a 503, not a 500.
+        if error
+            .chain()
+            .filter_map(|cause| cause.downcast_ref::<DbErr>())
+            .any(is_unavailable)
+        {
+            tracing::warn!(error = format!("{error:#}"), "database unavailable");
+            return ApiError::unavailable(2);
+        }
         ApiError::internal(format!("{error:#}"))
     }
 }
@@ -246,4 +289,80 @@ pub fn query_config() -> actix_web::web::QueryConfig {
     actix_web::web::QueryConfig::default().error_handler(|error, _req| {
         ApiError::bad_request("malformed_query", error.to_string()).into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{sqlx, ConnectionTrait, RuntimeErr};
+
+    fn query_error(cause: sqlx::Error) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(cause))
+    }
+
+    #[test]
+    fn a_lost_or_refused_connection_is_unavailable_and_a_bug_is_not() {
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        assert!(is_unavailable(&query_error(sqlx::Error::Io(reset))));
+        assert!(is_unavailable(&query_error(sqlx::Error::PoolTimedOut)));
+        assert!(is_unavailable(&query_error(sqlx::Error::PoolClosed)));
+        assert!(!is_unavailable(&query_error(sqlx::Error::RowNotFound)));
+        assert!(!is_unavailable(&DbErr::Custom("a bug".into())));
+        let unavailable = ApiError::from(query_error(sqlx::Error::PoolTimedOut));
+        assert_eq!(unavailable.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(unavailable.retry_after_secs, Some(2));
+        let wrapped = anyhow::Error::new(query_error(sqlx::Error::PoolTimedOut)).context("saving");
+        assert_eq!(
+            ApiError::from(wrapped).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let bug = anyhow::Error::new(DbErr::Custom("a bug".into())).context("saving");
+        assert_eq!(
+            ApiError::from(bug).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    /// What PostgreSQL sends when it shuts down under a session (`57P01`, "terminating
+    /// connection due to administrator command") is unavailability, not an internal error.
+    #[tokio::test]
+    async fn a_session_ended_by_postgres_is_unavailable() {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            eprintln!("skipped: TEST_DATABASE_URL is not set");
+            return;
+        };
+        let db = crate::db::connect(&url, 1).await.unwrap();
+        let error = db
+            .execute_unprepared("SELECT pg_terminate_backend(pg_backend_pid())")
+            .await
+            .unwrap_err();
+        assert!(is_unavailable(&error), "{error:?}");
+    }
+
+    /// SQLite's "database is locked" (a writer holding the lock past the busy timeout).
+    #[tokio::test]
+    async fn a_locked_sqlite_database_is_unavailable() {
+        let dir = std::env::temp_dir().join(format!("cuocthi-api-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/x.db?mode=rwc", dir.display());
+        let holder = sea_orm::Database::connect(&url).await.unwrap();
+        holder
+            .execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+        let mut options = sea_orm::ConnectOptions::new(url.clone());
+        options.map_sqlx_sqlite_opts(|o| o.busy_timeout(std::time::Duration::from_millis(10)));
+        let other = sea_orm::Database::connect(options).await.unwrap();
+        let txn = sea_orm::TransactionTrait::begin(&holder).await.unwrap();
+        txn.execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        let error = other
+            .execute_unprepared("INSERT INTO t VALUES (2)")
+            .await
+            .unwrap_err();
+        assert!(is_unavailable(&error), "{error:?}");
+        txn.rollback().await.unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
