@@ -106,8 +106,11 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|p| p + from)
 }
 
-/// The content of the part named `file`, and its declared type or file name.
-fn file_part(body: &[u8], boundary: &str) -> Option<(Vec<u8>, Option<String>)> {
+/// The content of the `multipart/form-data` part named `file` in `body` (parts separated by
+/// `--{boundary}`), and its declared type (other than `application/octet-stream`) or else its
+/// file name. `None` when there is no such part or the body is malformed. Never panics on any
+/// input, and the content returned is a slice of `body` (public for the fuzz target).
+pub fn file_part(body: &[u8], boundary: &str) -> Option<(Vec<u8>, Option<String>)> {
     let delimiter = format!("--{boundary}").into_bytes();
     let mut position = find(body, &delimiter, 0)?;
     loop {

@@ -32,7 +32,8 @@ use cuocthi_domain::identity::normalize_text;
 ///   order), `key`/`required` (no `ANSWER:` line, or an empty one), `key`/`unknown_key` (the
 ///   letter is not one of the options), `key`/`invalid_key` (not a letter, or several letters:
 ///   Aiken is single choice), and the common `too_few_options`, `too_many_options`,
-///   `too_long`, `duplicate_option`, `required` on options;
+///   `too_long`, `duplicate_option`, `required` on options, `invalid_text` on `text` or
+///   `options` (a control character or U+FFFD, see [`damaged_text`](super::damaged_text));
 /// - [`FileError::TooLarge`] above [`MAX_ROWS`] questions, [`FileError::Unreadable`] when the
 ///   text looks binary or has no option line and no `ANSWER:` line at all.
 pub fn parse_aiken(text: &str) -> Result<Parsed<ParsedQuestion>, FileError> {

@@ -10,7 +10,8 @@
 //! "Đúng", "Sai"). Every other question is reported by its position (and name) and skipped.
 
 use super::{
-    FileError, Parsed, ParsedQuestion, RowError, MAX_CELL_CHARS, MAX_OPTIONS, MAX_ROWS, MIN_OPTIONS,
+    damaged_text, FileError, Parsed, ParsedQuestion, RowError, MAX_CELL_CHARS, MAX_OPTIONS,
+    MAX_ROWS, MIN_OPTIONS,
 };
 use cuocthi_domain::identity::normalize_text;
 
@@ -45,7 +46,8 @@ const WEIGHT_SUM_TOLERANCE: f64 = 1.0;
 ///   `unsupported_type` (essay, matching, numerical, short answer, description, partial
 ///   credit, several `=` answers) or `invalid` (malformed braces or answers), or field
 ///   `text`/`options`/`key`/`explanation` with `required`, `too_long`, `too_few_options`,
-///   `too_many_options`, `duplicate_option`; messages are Vietnamese and name the question
+///   `too_many_options`, `duplicate_option`, or `invalid_text` (also on `topic`: a control
+///   character or U+FFFD, see [`damaged_text`](super::damaged_text)); messages are Vietnamese and name the question
 ///   number and its `::name::` (or its first line when unnamed);
 /// - [`FileError::TooLarge`] when the file holds more than [`MAX_ROWS`] questions,
 ///   [`FileError::Unreadable`] when it looks binary or holds no question with an answer block.
@@ -745,7 +747,7 @@ fn invalid(label: &Label, what: &str) -> RowError {
 }
 
 /// The checks every imported question passes, whatever the format: text, options, key and
-/// explanation sizes, option count and duplicates. `text`, `options` must already be
+/// explanation sizes, damaged text (see [`damaged_text`]), option count and duplicates. `text`, `options` must already be
 /// normalised; `key` holds 0-based indices.
 pub(crate) fn finish(
     label: &Label,
@@ -763,6 +765,40 @@ pub(crate) fn finish(
             "text",
             "too_long",
             &format!("nội dung câu hỏi dài quá {MAX_CELL_CHARS} ký tự."),
+        ));
+    }
+    if topic.as_deref().is_some_and(|t| damaged_text(t, false)) {
+        errs.push(label.error(
+            "topic",
+            "invalid_text",
+            "chủ đề có ký tự hỏng (\u{FFFD}) hoặc ký tự điều khiển.",
+        ));
+    }
+    if damaged_text(&text, false) {
+        errs.push(label.error(
+            "text",
+            "invalid_text",
+            "nội dung câu hỏi có ký tự hỏng (\u{FFFD}) hoặc ký tự điều khiển.",
+        ));
+    }
+    if let Some(i) = options.iter().position(|o| damaged_text(o, false)) {
+        errs.push(label.error(
+            "options",
+            "invalid_text",
+            &format!(
+                "phương án thứ {} có ký tự hỏng (\u{FFFD}) hoặc ký tự điều khiển.",
+                i + 1
+            ),
+        ));
+    }
+    if explanation
+        .as_deref()
+        .is_some_and(|e| damaged_text(e, true))
+    {
+        errs.push(label.error(
+            "explanation",
+            "invalid_text",
+            "phần giải thích có ký tự hỏng (\u{FFFD}) hoặc ký tự điều khiển.",
         ));
     }
     if options.len() < MIN_OPTIONS {

@@ -18,6 +18,17 @@ pub const MAX_OPTIONS: usize = 6;
 /// Fewest options a question may have.
 pub const MIN_OPTIONS: usize = 2;
 
+/// Whether imported text is damaged: it holds U+FFFD (what a decoder leaves for bytes that
+/// were not text) or a control character (line feeds allowed when `line_breaks`). Such text is
+/// reported as `invalid_text` by every importer and never stored: contestants would see it,
+/// and exports could not carry it (the GIFT reader refuses control characters, `.xlsx` cells
+/// cannot hold most of them).
+pub fn damaged_text(text: &str, line_breaks: bool) -> bool {
+    text.chars().any(|c| {
+        c == char::REPLACEMENT_CHARACTER || (c.is_control() && !(line_breaks && c == '\n'))
+    })
+}
+
 /// A question read from a file, valid as far as the file alone can tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedQuestion {
@@ -121,4 +132,21 @@ pub enum Format {
     Gift,
     /// Moodle Aiken text.
     Aiken,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (fuzzing, docs/RELIABILITY.md R6): control characters and U+FFFD were
+    /// imported as question text.
+    #[test]
+    fn damaged_text_is_told_apart() {
+        assert!(!damaged_text("Câu hỏi =HYPERLINK(\"x\")?", false));
+        assert!(damaged_text("ANSWER\u{11}\u{11}ities", false));
+        assert!(damaged_text("Sông\u{fffd}", false));
+        assert!(damaged_text("dòng một\ndòng hai", false));
+        assert!(!damaged_text("dòng một\ndòng hai", true));
+        assert!(damaged_text("dòng một\rdòng hai", true));
+    }
 }

@@ -26,9 +26,16 @@ impl<F: Copy + PartialEq> Layout<F> {
     }
 }
 
+/// Longest cell, in bytes, that can be a heading; longer cells are not folded (a hostile file
+/// can put megabytes into the first rows, each examined as a possible heading).
+const MAX_HEADING_BYTES: usize = 200;
+
 /// A heading folded for matching: lowercase, no diacritics (`đ` → `d`), spaces collapsed,
-/// without a trailing `(…)` note, `*` or `:`.
+/// without a trailing `(…)` note, `*` or `:`. Empty for a cell over [`MAX_HEADING_BYTES`].
 pub(crate) fn fold_heading(raw: &str) -> String {
+    if raw.len() > MAX_HEADING_BYTES {
+        return String::new();
+    }
     let folded = fold_for_search(raw);
     let mut s = folded.as_str().trim();
     if s.ends_with(')') {

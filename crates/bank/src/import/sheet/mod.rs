@@ -119,7 +119,9 @@ pub fn detect_format(bytes: &[u8], declared: Option<&str>) -> Result<Format, Fil
 /// Otherwise every non-empty row (empty rows, and rows where only `STT`, `Điểm` or unknown
 /// columns are filled, as when a column is filled down ahead of the questions, are skipped) gives either one [`ParsedQuestion`] or one or more [`RowError`]s, in
 /// row order and, within a row, in template column order. Codes: `required` (`Câu hỏi`,
-/// `Đáp án`), `too_long` (a cell over [`MAX_CELL_CHARS`] after normalising), `cell_error`
+/// `Đáp án`), `too_long` (a cell over [`MAX_CELL_CHARS`] after normalising), `invalid_text`
+/// (the cell holds U+FFFD, as a UTF-8 file damaged there decodes, or a control character
+/// other than white space), `cell_error`
 /// (the cell holds an Excel error such as `#REF!`), `option_gap` (an empty option before a
 /// filled one), `too_few_options` (fewer than [`MIN_OPTIONS`]), `invalid_key` (not option
 /// letters), `unknown_key` (a letter naming no filled option), `duplicate_key`,
@@ -145,7 +147,8 @@ pub fn parse_questions(
 /// `invalid_code` (a code may hold only ASCII letters, digits, `-`, `_` and `.`),
 /// `duplicate_code` (a code already used on an earlier row, compared case-insensitively;
 /// reported on the later row), `invalid_headcount` (not empty and not a whole number from 1 to
-/// [`MAX_HEADCOUNT`]; `1.000` and `1 000` read as one thousand), `cell_error`.
+/// [`MAX_HEADCOUNT`]; `1.000` and `1 000` read as one thousand), `cell_error`,
+/// `invalid_text` (as for questions).
 pub fn parse_units(
     bytes: &[u8],
     format: Format,

@@ -3,7 +3,8 @@
 use cuocthi_domain::identity::normalize_text;
 
 use super::super::{
-    FileError, Parsed, ParsedQuestion, RowError, MAX_CELL_CHARS, MAX_OPTIONS, MAX_ROWS, MIN_OPTIONS,
+    damaged_text, FileError, Parsed, ParsedQuestion, RowError, MAX_CELL_CHARS, MAX_OPTIONS,
+    MAX_ROWS, MIN_OPTIONS,
 };
 use super::columns::{find_layout, Layout, Spec};
 use super::grid::{Cell, Grid, Row};
@@ -178,8 +179,9 @@ impl<F: Copy + PartialEq> RowReader<'_, F> {
             .all(|(col, _)| matches!(self.row.cell(*col), Cell::Empty))
     }
 
-    /// A field's normalised value; `too_long` (over `max_chars`) and `cell_error` recorded
-    /// here under `heading`.
+    /// A field's normalised value; `invalid_text` (holding U+FFFD, what damaged UTF-8
+    /// decodes to, or a control character), `too_long` (over `max_chars`) and `cell_error`
+    /// recorded here under `heading`.
     pub fn value(&mut self, field: F, heading: &str, max_chars: usize) -> Value {
         match self.cell(field).clone() {
             Cell::Empty => Value::Missing,
@@ -196,7 +198,18 @@ impl<F: Copy + PartialEq> RowReader<'_, F> {
             Cell::Text { text, overlong } => {
                 let text = normalize_text(&text);
                 let chars = text.chars().count();
-                if overlong {
+                if damaged_text(&text, false) {
+                    // Bytes that were not text where they stood (a damaged UTF-8 file, binary
+                    // bits in a cell): never stored, shown to contestants or exported.
+                    self.error(
+                        heading,
+                        "invalid_text",
+                        "có ký tự hỏng (\u{FFFD}) hoặc ký tự điều khiển: tệp bị lỗi mã hoá hay \
+                         bị hỏng ở ô này. Hãy sửa ô rồi lưu lại tệp dưới dạng \"CSV UTF-8\" \
+                         hoặc .xlsx.",
+                    );
+                    Value::Bad
+                } else if overlong {
                     self.error(
                         heading,
                         "too_long",

@@ -6,9 +6,12 @@ use encoding_rs::{Encoding, WINDOWS_1258};
 use super::super::FileError;
 
 /// Decodes CSV bytes: a BOM (UTF-8, UTF-16LE/BE) decides; else valid UTF-8 is UTF-8; else
-/// Windows-1258 (which decodes any byte). Tone marks that Windows-1258 writes as combining
-/// characters are composed later, per cell, by `normalize_text` (NFC). Binary junk (a NUL, or
-/// more than 1 % control characters) is [`FileError::Unreadable`].
+/// UTF-8 damaged in places (at least as many well-formed non-ASCII characters as invalid
+/// sequences) is UTF-8 with each invalid sequence as U+FFFD, which the rows holding it report
+/// as `invalid_text`; else Windows-1258 (which decodes any byte). Tone marks that
+/// Windows-1258 writes as combining characters are composed later, per cell, by
+/// `normalize_text` (NFC). Binary junk (a NUL, or more than 1 % control characters) is
+/// [`FileError::Unreadable`].
 pub(crate) fn decode(bytes: &[u8]) -> Result<String, FileError> {
     let text = decode_lossy(bytes);
     if looks_binary(&text) {
@@ -31,11 +34,29 @@ pub(crate) fn decode_lossy(bytes: &[u8]) -> String {
             // Only an incomplete sequence at the end: UTF-8 cut short.
             String::from_utf8_lossy(bytes).into_owned()
         }
+        Err(_) if damaged_utf8(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         Err(_) => {
             let (text, _) = WINDOWS_1258.decode_without_bom_handling(bytes);
             text.into_owned()
         }
     }
+}
+
+/// Whether bytes that are not valid UTF-8 are still UTF-8 with a few damaged places (a stray
+/// byte, a bad copy) rather than Windows-1258: at least one well-formed non-ASCII character,
+/// and at least as many of them as invalid sequences. Windows-1258 text almost never forms a
+/// valid multi-byte sequence (a lead byte is a letter, a continuation byte punctuation), so
+/// its invalid sequences far outnumber its accidental valid ones.
+fn damaged_utf8(bytes: &[u8]) -> bool {
+    let mut valid: usize = 0;
+    let mut invalid: usize = 0;
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        if !chunk.invalid().is_empty() {
+            invalid += 1;
+        }
+    }
+    valid > 0 && valid >= invalid
 }
 
 /// Whether decoded text is really binary: any NUL, or control characters (other than tab,
@@ -204,6 +225,23 @@ mod tests {
         assert_eq!(parse_whole("abc"), None);
         assert_eq!(parse_whole("1.00.0"), None);
         assert_eq!(parse_whole("99999999999999999999999"), None);
+    }
+
+    #[test]
+    fn damaged_utf8_stays_utf8_and_windows_1258_stays_windows_1258() {
+        // A UTF-8 file with one stray byte: UTF-8, the byte as U+FFFD.
+        let mut bytes = "Sông Hồng chảy qua đâu".as_bytes().to_vec();
+        bytes.push(0xFF);
+        bytes.extend_from_slice("?,Hà Nội".as_bytes());
+        assert_eq!(
+            decode_lossy(&bytes),
+            "Sông Hồng chảy qua đâu\u{fffd}?,Hà Nội"
+        );
+        // Windows-1258 ("Câu hỏi" with the hook as a combining mark): every high byte is an
+        // invalid sequence.
+        assert_eq!(decode_lossy(b"C\xE2u ho\xD2i"), "Câu ho\u{309}i");
+        // No well-formed non-ASCII character at all: Windows-1258.
+        assert_eq!(decode_lossy(b"H\xE9\xE9?"), "Héé?");
     }
 
     #[test]
