@@ -84,7 +84,7 @@ start_server() {
   fi
   echo "CUOCTHI_LISTEN=127.0.0.1:$port CUOCTHI_RATE_LIMIT=off RUST_LOG=warn $* cuocthi serve" >"$OUT/$name.server"
   env CUOCTHI_LISTEN="127.0.0.1:$port" CUOCTHI_RATE_LIMIT=off RUST_LOG=warn "$@" \
-    "$BIN/cuocthi" serve >>"$OUT/$name.log" 2>&1 &
+    "$BIN/cuocthi" serve > >(sed -u 's/password: .*/password: (not kept)/' >>"$OUT/$name.log") 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   for _ in $(seq 1 600); do

@@ -235,6 +235,9 @@ impl Client {
                     "connection"
                 };
                 self.recorder.error(endpoint, 0, code);
+                // Without the URL, so that the same failure on many attempts is one line.
+                self.recorder
+                    .transport_detail(endpoint, &error.without_url());
                 return Err(Failure {
                     status: 0,
                     code: code.into(),

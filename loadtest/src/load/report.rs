@@ -171,6 +171,7 @@ impl Report<'_> {
             "errors": errors,
             "error_count": self.error_count(),
             "error_rate": self.error_rate(),
+            "transport_details": self.recorded.transport_details,
             "intervals": intervals,
             "drift": drift,
             "memory": memory,
@@ -233,6 +234,9 @@ impl Report<'_> {
         );
         for ((endpoint, status, code), n) in &self.recorded.errors {
             println!("  {endpoint} {status} {code}: {n}");
+        }
+        for detail in &self.recorded.transport_details {
+            println!("  no response: {detail}");
         }
         if let Some(rows) = doc["intervals"].as_array().filter(|rows| rows.len() > 1) {
             println!(

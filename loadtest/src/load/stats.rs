@@ -6,6 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// How many distinct transport failures a recorder keeps in full.
+pub const TRANSPORT_DETAILS: usize = 10;
+
 /// One interval of a run (a minute by default): the requests that finished in it.
 #[derive(Debug, Default, Clone)]
 pub struct Interval {
@@ -31,6 +34,8 @@ pub struct Recorded {
     pub intervals: Vec<Interval>,
     /// The longest request: microseconds and endpoint.
     pub longest: (u32, &'static str),
+    /// The first few distinct transport failures, with their full error chain.
+    pub transport_details: Vec<String>,
 }
 
 /// The recorder shared by every task of a run.
@@ -100,6 +105,23 @@ impl Recorder {
         interval_at(&mut inner.intervals, slot).errors += 1;
     }
 
+    /// Keeps the full error chain of a transport failure (the first
+    /// [`TRANSPORT_DETAILS`] distinct ones), to tell a refused connection from a reset one.
+    pub fn transport_detail(&self, endpoint: &str, error: &dyn std::error::Error) {
+        let mut detail = format!("{endpoint}: {error}");
+        let mut source = error.source();
+        while let Some(cause) = source {
+            detail.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        let mut inner = self.lock();
+        if inner.transport_details.len() < TRANSPORT_DETAILS
+            && !inner.transport_details.contains(&detail)
+        {
+            inner.transport_details.push(detail);
+        }
+    }
+
     /// Counts a completed journey (or a completed arrival of a surge).
     pub fn completed(&self) {
         self.completed.fetch_add(1, Ordering::Relaxed);
@@ -131,6 +153,7 @@ impl Recorder {
             errors: inner.errors.clone(),
             intervals: inner.intervals.clone(),
             longest: inner.longest,
+            transport_details: inner.transport_details.clone(),
         }
     }
 }
