@@ -190,6 +190,7 @@ impl TestApp {
             sweep_every: std::time::Duration::from_secs(3600),
             workers: Some(2),
             upload_limit_mb: 20,
+            answer_writers: None,
         };
         let clock = ManualClock::new(test_epoch());
         let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
@@ -633,6 +634,7 @@ impl TestApp {
             sweep_every: std::time::Duration::from_secs(3600),
             workers: Some(2),
             upload_limit_mb: 20,
+            answer_writers: None,
         };
         let clock = ManualClock::new(now);
         let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
@@ -676,6 +678,7 @@ impl TestApp {
             sweep_every: std::time::Duration::from_secs(3600),
             workers: Some(2),
             upload_limit_mb: 20,
+            answer_writers: None,
         };
         let clock = ManualClock::new(test_epoch());
         let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
@@ -789,6 +792,7 @@ impl TestApp {
             sweep_every: std::time::Duration::from_secs(3600),
             workers: Some(2),
             upload_limit_mb: 20,
+            answer_writers: None,
         };
         let first_config = node(DemoMode::Always, first_dir.path());
         let first = Self::start_node(first_config, clock.clone(), first_dir).await;

@@ -38,6 +38,11 @@ impl TokenCache {
             .copied()
     }
 
+    /// Remembers a token this node has just issued, so that its first use needs no read.
+    pub fn remember_issued(&self, token: &str, auth: ParticipantAuth) {
+        self.put(token_hash(token), auth);
+    }
+
     fn put(&self, hash: String, auth: ParticipantAuth) {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= Self::MAX_ENTRIES {

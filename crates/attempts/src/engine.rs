@@ -8,10 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -26,6 +25,8 @@ use cuocthi_store::entities::{answer, attempt, question_version};
 use cuocthi_store::time::{from_ms, rfc3339, rfc3339_ms, to_ms};
 use cuocthi_store::{ApiError, SharedRng};
 
+use crate::autosave::{AnswerWriter, PendingSave, SaveOutcome};
+use crate::draws::AttemptDraw;
 use crate::dto::{AttemptDto, OptionDto, QuestionDto, ResultDto, SaveAnswerResponse};
 use crate::participants::{attempts_used, usage};
 use cuocthi_store::snapshot::{ContestView, Phase, Snapshots};
@@ -84,12 +85,8 @@ pub async fn start(
     // finds the winner's attempt on its next turn.
     for _ in 0..5 {
         let (used, in_progress) = usage(db, contest, participant_id, round.id, now).await?;
-        if let Some(id) = in_progress {
-            let row = load(db, id).await?.ok_or_else(ApiError::not_found)?;
-            if row.status == AttemptStatus::InProgress.as_str() {
-                return Ok((row, false));
-            }
-            continue;
+        if let Some(row) = in_progress {
+            return Ok((row, false));
         }
         if used >= max_attempts {
             return Err(ApiError::conflict(
@@ -188,52 +185,67 @@ pub async fn close_if_overdue(
     if row.status == AttemptStatus::InProgress.as_str()
         && timing::is_overdue(now, from_ms(row.deadline), contest.grace_secs())
     {
-        finish(
+        if let Some(finished) = finish(
             db,
             &row,
             AttemptStatus::Expired,
             from_ms(row.deadline),
             None,
         )
-        .await?;
+        .await?
+        {
+            return Ok(finished);
+        }
         return load(db, row.id).await?.ok_or_else(ApiError::not_found);
     }
     Ok(row)
 }
 
 /// Ends an attempt still in progress: records status, finish time and prediction, and scores
-/// it on every accepted save. Returns whether this call ended it (false: already ended).
+/// it on every accepted save. Returns the attempt as this call left it, or `None` when it had
+/// already ended.
 pub async fn finish(
     db: &(impl ConnectionTrait + TransactionTrait),
     row: &attempt::Model,
     status: AttemptStatus,
     submitted_at: DateTime<Utc>,
     prediction: Option<i64>,
-) -> Result<bool, ApiError> {
+) -> Result<Option<attempt::Model>, ApiError> {
     let draw = parse_draw(row)?;
     let txn = db.begin().await?;
     // First statement of the transaction, and a write: it takes the row (SQLite: the
     // database) before anything is read, so a concurrent save or submit waits for us.
-    let claimed = attempt::Entity::update_many()
-        .col_expr(attempt::Column::Status, Expr::value(status.as_str()))
+    let claim = Query::update()
+        .table(attempt::Entity)
+        .value(attempt::Column::Status, status.as_str())
         // Never after the deadline as it stands now: a round closed early a moment ago may
         // have moved it since `row` was read. (An integer of our own, safe to inline.)
-        .col_expr(
+        .value(
             attempt::Column::SubmittedAt,
             Expr::cust(format!(
                 "CASE WHEN deadline < {t} THEN deadline ELSE {t} END",
                 t = to_ms(submitted_at)
             )),
         )
-        .col_expr(attempt::Column::Prediction, Expr::value(prediction))
-        .filter(attempt::Column::Id.eq(row.id))
-        .filter(attempt::Column::Status.eq(AttemptStatus::InProgress.as_str()))
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected == 0 {
+        .value(attempt::Column::Prediction, prediction)
+        .and_where(attempt::Column::Id.eq(row.id))
+        .and_where(attempt::Column::Status.eq(AttemptStatus::InProgress.as_str()))
+        .returning(Query::returning().columns([
+            attempt::Column::SubmittedAt,
+            attempt::Column::Deadline,
+            attempt::Column::LastSavedAt,
+        ]))
+        .to_owned();
+    let Some(claimed) = txn
+        .query_one(db.get_database_backend().build(&claim))
+        .await?
+    else {
         txn.rollback().await?;
-        return Ok(false);
-    }
+        return Ok(None);
+    };
+    let recorded: i64 = claimed.try_get("", "submitted_at")?;
+    let deadline: i64 = claimed.try_get("", "deadline")?;
+    let last_saved_at: Option<i64> = claimed.try_get("", "last_saved_at")?;
     let answers: HashMap<i16, i16> = answer::Entity::find()
         .filter(answer::Column::AttemptId.eq(row.id))
         .all(&txn)
@@ -269,12 +281,7 @@ pub async fn finish(
         })
         .collect();
     let score = score_attempt(&scored);
-    let recorded = attempt::Entity::find_by_id(row.id)
-        .one(&txn)
-        .await?
-        .and_then(|a| a.submitted_at)
-        .map_or(submitted_at, from_ms);
-    let duration = timing::duration_ms(from_ms(row.started_at), recorded);
+    let duration = timing::duration_ms(from_ms(row.started_at), from_ms(recorded));
     attempt::Entity::update_many()
         .col_expr(attempt::Column::Score, Expr::value(score.score))
         .col_expr(attempt::Column::Correct, Expr::value(score.correct))
@@ -289,7 +296,18 @@ pub async fn finish(
         AttemptStatus::Expired => cuocthi_store::metrics::ATTEMPTS_EXPIRED.inc(),
         AttemptStatus::InProgress => {}
     }
-    Ok(true)
+    Ok(Some(attempt::Model {
+        status: status.as_str().to_owned(),
+        deadline,
+        submitted_at: Some(recorded),
+        last_saved_at,
+        prediction,
+        score: Some(score.score),
+        correct: Some(score.correct),
+        perfect: Some(score.perfect),
+        duration_ms: Some(duration),
+        ..row.clone()
+    }))
 }
 
 /// Submits an attempt (idempotent): returns the result, closing the attempt first when it is
@@ -321,15 +339,19 @@ pub async fn submit(
         // grace exists to absorb the network.
         (Some(_), given) => given,
     };
-    finish(
+    match finish(
         db,
         &row,
         AttemptStatus::Submitted,
         timing::submitted_at(now, deadline),
         prediction,
     )
-    .await?;
-    load(db, row.id).await?.ok_or_else(ApiError::not_found)
+    .await?
+    {
+        Some(finished) => Ok(finished),
+        // Another request ended it first: its result stands.
+        None => load(db, row.id).await?.ok_or_else(ApiError::not_found),
+    }
 }
 
 /// The result fields of a finished attempt.
@@ -358,51 +380,69 @@ pub async fn attempts_left(
 }
 
 /// The attempt as its participant sees it: keys and explanations only when the reveal setting
-/// allows.
+/// allows. `just_started`: the attempt was created by this request, so it has no answers to
+/// read yet.
 pub async fn view(
     db: &impl ConnectionTrait,
+    snapshots: &Snapshots,
     contest: &ContestView,
     row: &attempt::Model,
     now: DateTime<Utc>,
+    just_started: bool,
 ) -> Result<AttemptDto, ApiError> {
     let draw = parse_draw(row)?;
     let version_ids: Vec<Uuid> = draw.iter().map(|d| d.version_id).collect();
-    let versions: HashMap<Uuid, question_version::Model> = question_version::Entity::find()
-        .filter(question_version::Column::Id.is_in(version_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.id, v))
-        .collect();
-    let answers: HashMap<i16, i16> = answer::Entity::find()
-        .filter(answer::Column::AttemptId.eq(row.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (a.position, a.choice_mask))
-        .collect();
+    let texts = snapshots.version_texts(db, &version_ids).await?;
+    let answers: HashMap<i16, i16> = if just_started {
+        HashMap::new()
+    } else {
+        answer::Entity::find()
+            .filter(answer::Column::AttemptId.eq(row.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.position, a.choice_mask))
+            .collect()
+    };
     let finished = row.status != AttemptStatus::InProgress.as_str();
     let round = contest.round(row.round_id);
     // Keys wait until no save of the round can still count: its close plus the grace.
     let grace = chrono::Duration::seconds(i64::from(contest.grace_secs()));
     let round_closed = round.is_some_and(|r| now >= r.closes_at + grace);
     let reveal = contest.reveal.allows(finished, round_closed);
+    // The keys as they stand now (a regrade may have changed one), only when shown.
+    let keys: HashMap<Uuid, i32> = if reveal {
+        question_version::Entity::find()
+            .select_only()
+            .column(question_version::Column::Id)
+            .column(question_version::Column::KeyMask)
+            .filter(question_version::Column::Id.is_in(version_ids))
+            .into_tuple::<(Uuid, i32)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let mut questions = Vec::with_capacity(draw.len());
     let mut saved = BTreeMap::new();
     for (index, drawn) in draw.iter().enumerate() {
         let position = (index + 1) as i32;
-        let version = versions
+        let version = texts
             .get(&drawn.version_id)
             .ok_or_else(|| ApiError::internal(format!("version {} missing", drawn.version_id)))?;
-        let texts: Vec<String> =
-            serde_json::from_str(&version.options).map_err(ApiError::internal)?;
         let options = drawn
             .option_order
             .iter()
             .enumerate()
             .map(|(shown, original)| OptionDto {
                 key: OPTION_KEYS[shown].to_owned(),
-                text: texts.get(*original as usize).cloned().unwrap_or_default(),
+                text: version
+                    .options
+                    .get(*original as usize)
+                    .cloned()
+                    .unwrap_or_default(),
             })
             .collect();
         if let Some(mask) = answers.get(&(position as i16)) {
@@ -411,12 +451,13 @@ pub async fn view(
                 shown_keys(*mask as u8, &drawn.option_order),
             );
         }
+        let key = keys.get(&drawn.version_id);
         questions.push(QuestionDto {
             position,
             text: version.text.clone(),
             multiple: drawn.multiple,
             options,
-            correct_keys: reveal.then(|| shown_keys(version.key_mask as u8, &drawn.option_order)),
+            correct_keys: key.map(|mask| shown_keys(*mask as u8, &drawn.option_order)),
             explanation: if reveal {
                 version.explanation.clone()
             } else {
@@ -453,76 +494,71 @@ pub async fn view(
     })
 }
 
-/// Saves one answer. Refused with 409 `attempt_finished` after a submission, 410
-/// `deadline_passed` from `deadline + grace` on, 422 `invalid_choice` for keys the question
-/// does not have, 404 for a position outside the attempt.
+/// Saves one answer through the node's [`AnswerWriter`] (group commit): answered only once
+/// the answer is committed. Refused with 409 `attempt_finished` after a submission, 410
+/// `deadline_passed` from `deadline + grace` on (closing the attempt as expired when it was
+/// still open), 422 `invalid_choice` for keys the question does not have, 404 for a position
+/// outside the attempt.
 pub async fn save_answer(
     db: &(impl ConnectionTrait + TransactionTrait),
+    writer: &AnswerWriter,
     contest: &ContestView,
-    row: attempt::Model,
+    attempt: &AttemptDraw,
     position: i32,
     choice: &[String],
     now: DateTime<Utc>,
 ) -> Result<SaveAnswerResponse, ApiError> {
-    let draw = parse_draw(&row)?;
     let drawn = usize::try_from(position)
         .ok()
         .and_then(|p| p.checked_sub(1))
-        .and_then(|index| draw.get(index))
+        .and_then(|index| attempt.questions.get(index))
         .ok_or_else(ApiError::not_found)?;
-    let row = close_if_overdue(db, contest, row, now).await?;
-    refuse_if_ended(&row)?;
-    let mask = choice_mask(choice, &drawn.option_order, drawn.multiple)
-        .map_err(|e| ApiError::unprocessable("invalid_choice", e.to_string()))?;
-    let now_ms = to_ms(now);
-    let grace_ms = i64::from(contest.grace_secs()) * 1000;
-    let txn = db.begin().await?;
-    let touched = attempt::Entity::update_many()
-        .col_expr(attempt::Column::LastSavedAt, Expr::value(now_ms))
-        .filter(attempt::Column::Id.eq(row.id))
-        .filter(attempt::Column::Status.eq(AttemptStatus::InProgress.as_str()))
-        .filter(attempt::Column::Deadline.gt(now_ms - grace_ms))
-        .exec(&txn)
+    let mask = match choice_mask(choice, &drawn.option_order, drawn.multiple) {
+        Ok(mask) => mask,
+        Err(error) => {
+            // An ended attempt answers as ended, whatever the choice.
+            refuse_unless_open(db, contest, attempt.attempt_id, now).await?;
+            return Err(ApiError::unprocessable("invalid_choice", error.to_string()));
+        }
+    };
+    let outcome = writer
+        .save(PendingSave {
+            attempt_id: attempt.attempt_id,
+            position: position as i16,
+            version_id: drawn.version_id,
+            choice_mask: i16::from(mask),
+            at_ms: to_ms(now),
+            grace_ms: i64::from(contest.grace_secs()) * 1000,
+        })
         .await?;
-    if touched.rows_affected == 0 {
-        txn.rollback().await?;
-        let current = load(db, row.id).await?.ok_or_else(ApiError::not_found)?;
-        refuse_if_ended(&current)?;
+    if outcome == SaveOutcome::Refused {
+        refuse_unless_open(db, contest, attempt.attempt_id, now).await?;
         return Err(ApiError::gone(
             "deadline_passed",
             "the time for this attempt is over",
         ));
     }
-    if mask == 0 {
-        // `[]` clears: the question is unanswered again.
-        answer::Entity::delete_many()
-            .filter(answer::Column::AttemptId.eq(row.id))
-            .filter(answer::Column::Position.eq(position as i16))
-            .exec(&txn)
-            .await?;
-    } else {
-        answer::Entity::insert(answer::ActiveModel {
-            attempt_id: Set(row.id),
-            position: Set(position as i16),
-            question_version_id: Set(drawn.version_id),
-            choice_mask: Set(i16::from(mask)),
-            saved_at: Set(now_ms),
-        })
-        .on_conflict(
-            OnConflict::columns([answer::Column::AttemptId, answer::Column::Position])
-                .update_columns([answer::Column::ChoiceMask, answer::Column::SavedAt])
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    txn.commit().await?;
     cuocthi_store::metrics::ANSWER_SAVES.inc();
     Ok(SaveAnswerResponse {
         position,
         choice: shown_keys(mask, &drawn.option_order),
         saved_at: rfc3339(now),
     })
+}
+
+/// Ok while the attempt is in progress and in time; otherwise closes it when overdue and
+/// answers why it takes no more saves (404 when it does not exist).
+async fn refuse_unless_open(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    contest: &ContestView,
+    attempt_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let row = load(db, attempt_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let row = close_if_overdue(db, contest, row, now).await?;
+    refuse_if_ended(&row)
 }
 
 fn refuse_if_ended(row: &attempt::Model) -> Result<(), ApiError> {

@@ -10,6 +10,8 @@ use uuid::Uuid;
 use cuocthi_store::{ratelimit, ApiError, AppContext};
 
 use crate::auth::{authenticate, ParticipantAuth, TokenCache};
+use crate::autosave::AnswerWriter;
+use crate::draws::{AttemptDraw, DrawCache};
 use crate::dto::{
     AttemptDto, ContestDetail, ContestSummary, MeResponse, RegisterRequest, RegisterResponse,
     ResultDto, SaveAnswerRequest, SaveAnswerResponse, SubmitRequest, UnitDto,
@@ -20,6 +22,8 @@ use cuocthi_store::snapshot::{ContestView, Snapshots};
 type Ctx = web::Data<AppContext>;
 type Snaps = web::Data<Snapshots>;
 type Tokens = web::Data<TokenCache>;
+type Draws = web::Data<DrawCache>;
+type Writer = web::Data<AnswerWriter>;
 
 async fn contest_by_slug(
     ctx: &AppContext,
@@ -116,6 +120,7 @@ pub async fn register(
     req: HttpRequest,
     ctx: Ctx,
     snapshots: Snaps,
+    tokens: Tokens,
     slug: web::Path<String>,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -148,6 +153,13 @@ pub async fn register(
             return Err(error);
         }
     };
+    tokens.remember_issued(
+        &registered.body.token,
+        ParticipantAuth {
+            participant_id: registered.body.participant_id,
+            contest_id: contest.row.id,
+        },
+    );
     let mut response = if registered.created {
         HttpResponse::Created()
     } else {
@@ -220,6 +232,7 @@ pub async fn start_attempt(
     ctx: Ctx,
     snapshots: Snaps,
     tokens: Tokens,
+    draws: Draws,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let contest = contest_by_slug(&ctx, &snapshots, &slug).await?;
@@ -240,7 +253,9 @@ pub async fn start_attempt(
         now,
     )
     .await?;
-    let body = engine::view(&ctx.db, &contest, &row, now).await?;
+    // The saves that follow need not read the attempt again.
+    draws.remember(Arc::new(AttemptDraw::of(&row)?));
+    let body = engine::view(&ctx.db, &snapshots, &contest, &row, now, created).await?;
     let mut response = if created {
         HttpResponse::Created()
     } else {
@@ -292,9 +307,9 @@ pub async fn get_attempt(
         // In the background: the read never waits for the live board.
         cuocthi_store::live_board::spawn_record(&ctx, &row);
     }
-    Ok(no_store(
-        HttpResponse::Ok().json(engine::view(&ctx.db, &contest, &row, now).await?),
-    ))
+    Ok(no_store(HttpResponse::Ok().json(
+        engine::view(&ctx.db, &snapshots, &contest, &row, now, false).await?,
+    )))
 }
 
 /// Saves one answer (autosave).
@@ -318,20 +333,30 @@ pub async fn get_attempt(
     )
 )]
 #[put("/api/v1/attempts/{id}/answers/{position}")]
+// Extractors, one per piece of node state the save uses.
+#[allow(clippy::too_many_arguments)]
 pub async fn save_answer(
     req: HttpRequest,
     ctx: Ctx,
     snapshots: Snaps,
     tokens: Tokens,
+    draws: Draws,
+    writer: Writer,
     path: web::Path<(Uuid, i32)>,
     body: web::Json<SaveAnswerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, position) = path.into_inner();
-    let (contest, row) = own_attempt(&req, &ctx, &snapshots, &tokens, id).await?;
+    let auth = authenticate(&req, &ctx.db, &tokens).await?;
+    let attempt = draws.own(&ctx.db, id, auth.participant_id).await?;
+    let contest = snapshots
+        .by_id(&ctx.db, attempt.contest_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let saved = engine::save_answer(
         &ctx.db,
+        &writer,
         &contest,
-        row,
+        &attempt,
         position,
         &body.choice,
         ctx.clock.now(),

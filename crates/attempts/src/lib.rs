@@ -7,7 +7,9 @@
 use actix_web::web;
 
 pub mod auth;
+pub mod autosave;
 pub mod contests;
+pub mod draws;
 pub mod dto;
 pub mod engine;
 pub mod expiry;

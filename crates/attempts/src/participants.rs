@@ -373,26 +373,26 @@ async fn issue_token(
     Ok(token)
 }
 
-/// Attempts used in a round and the one in progress there, if any. An attempt found still in
-/// progress past `deadline + grace` is closed first (lazily, as on every touch).
+/// Attempts used in a round and the one in progress there, if any (one read). An attempt
+/// found still in progress past `deadline + grace` is closed first (lazily, as on every
+/// touch).
 pub async fn usage(
     db: &(impl ConnectionTrait + TransactionTrait),
     contest: &ContestView,
     participant_id: Uuid,
     round_id: Uuid,
     now: DateTime<Utc>,
-) -> Result<(i64, Option<Uuid>), ApiError> {
-    let used = attempts_used(db, participant_id, round_id).await?;
-    let in_progress = attempt::Entity::find()
+) -> Result<(i64, Option<attempt::Model>), ApiError> {
+    let attempts = attempt::Entity::find()
         .filter(attempt::Column::ParticipantId.eq(participant_id))
         .filter(attempt::Column::RoundId.eq(round_id))
-        .filter(attempt::Column::Status.eq("in_progress"))
-        .one(db)
+        .all(db)
         .await?;
-    let in_progress = match in_progress {
+    let used = attempts.len() as i64;
+    let in_progress = match attempts.into_iter().find(|a| a.status == "in_progress") {
         Some(row) => {
             let row = crate::engine::close_if_overdue(db, contest, row, now).await?;
-            (row.status == "in_progress").then_some(row.id)
+            (row.status == "in_progress").then_some(row)
         }
         None => None,
     };
@@ -432,7 +432,7 @@ async fn response(
         unit_id: participant.unit_id,
         category: participant.category.clone(),
         full_name: participant.full_name.clone(),
-        in_progress_attempt_id: in_progress,
+        in_progress_attempt_id: in_progress.map(|a| a.id),
     })
 }
 
@@ -476,7 +476,7 @@ pub async fn me(
         category: participant.category,
         attempts_used: used,
         attempts_left: (i64::from(contest.row.max_attempts) - used).max(0),
-        in_progress_attempt_id: in_progress,
+        in_progress_attempt_id: in_progress.map(|a| a.id),
         attempts,
     })
 }

@@ -42,6 +42,9 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Largest uploaded file in MiB (`CUOCTHI_UPLOAD_LIMIT_MB`, default 20).
     pub upload_limit_mb: usize,
+    /// Answer writer tasks (`CUOCTHI_ANSWER_WRITERS`, default 1 on SQLite, 2 on PostgreSQL);
+    /// see `cuocthi_attempts::autosave`.
+    pub answer_writers: Option<usize>,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             sweep_every: Duration::from_secs(5),
             workers: None,
             upload_limit_mb: 20,
+            answer_writers: None,
         }
     }
 }
@@ -121,6 +125,12 @@ impl Config {
                 .parse()
                 .context("CUOCTHI_UPLOAD_LIMIT_MB must be a whole number")?;
             config.upload_limit_mb = mb.clamp(1, 1024);
+        }
+        if let Some(writers) = var("CUOCTHI_ANSWER_WRITERS") {
+            let writers: usize = writers
+                .parse()
+                .context("CUOCTHI_ANSWER_WRITERS must be a whole number")?;
+            config.answer_writers = Some(writers.clamp(1, 64));
         }
         Ok(config)
     }

@@ -57,10 +57,7 @@ pub async fn request_log(
     let response = next.call(req).await?;
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route = route_label(response.request());
     crate::metrics::observe(method.as_str(), &route, status, elapsed);
     let micros = elapsed.as_micros() as u64;
     if status >= 500 {
@@ -69,6 +66,51 @@ pub async fn request_log(
         tracing::debug!(%method, %path, status, micros, "request");
     }
     Ok(response)
+}
+
+/// Path shapes whose route pattern is remembered (see [`route_label`]).
+const REMEMBERED_SHAPES: usize = 1024;
+
+/// The route pattern a request matched, for metrics (`unmatched` when none). Asking actix
+/// matches the path against the route table a second time, a walk of regular expressions; as
+/// paths differ mostly by their ids, the answer is remembered per path shape (each segment
+/// that is a UUID or a number stands for any), for at most [`REMEMBERED_SHAPES`] shapes.
+fn route_label(request: &HttpRequest) -> std::sync::Arc<str> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex};
+    static PATTERNS: LazyLock<Mutex<HashMap<String, Arc<str>>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let shape = path_shape(request.path());
+    if let Some(known) = PATTERNS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&shape)
+    {
+        return known.clone();
+    }
+    let pattern: Arc<str> = request
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned())
+        .into();
+    let mut patterns = PATTERNS.lock().unwrap_or_else(|p| p.into_inner());
+    if patterns.len() < REMEMBERED_SHAPES {
+        patterns.insert(shape, pattern.clone());
+    }
+    pattern
+}
+
+/// `path` with every segment that is a UUID or a whole number replaced by `*`.
+fn path_shape(path: &str) -> String {
+    let mut shape = String::with_capacity(path.len());
+    for (index, segment) in path.split('/').enumerate() {
+        if index > 0 {
+            shape.push('/');
+        }
+        let variable = (!segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()))
+            || uuid::Uuid::try_parse(segment).is_ok();
+        shape.push_str(if variable { "*" } else { segment });
+    }
+    shape
 }
 
 /// Anything no route matched: 405 `method_not_allowed` with `Allow` for a path of the OpenAPI
@@ -91,4 +133,27 @@ pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
         response.headers_mut().insert(header::ALLOW, allow);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_shape;
+
+    #[test]
+    fn ids_and_numbers_make_one_shape_and_words_stay() {
+        assert_eq!(
+            path_shape("/api/v1/attempts/0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5b/answers/12"),
+            "/api/v1/attempts/*/answers/*"
+        );
+        assert_eq!(
+            path_shape("/api/v1/attempts/0193a1b2-7c4d-7e5f-8a9b-0c1d2e3f4a5c/answers/3"),
+            "/api/v1/attempts/*/answers/*"
+        );
+        assert_eq!(
+            path_shape("/api/v1/staff/contests/demo/participants/export"),
+            "/api/v1/staff/contests/demo/participants/export"
+        );
+        assert_eq!(path_shape("/"), "/");
+        assert_eq!(path_shape("/assets/app.3.js"), "/assets/app.3.js");
+    }
 }

@@ -12,6 +12,8 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use cuocthi_attempts::auth::TokenCache;
+use cuocthi_attempts::autosave::AnswerWriter;
+use cuocthi_attempts::draws::DrawCache;
 use cuocthi_store::context::Settings;
 use cuocthi_store::Snapshots;
 use cuocthi_store::{AppContext, Cache, Clock, InProcessCache, RedisCache, SharedRng};
@@ -66,6 +68,11 @@ impl Application {
         };
         let snapshots = web::Data::new(Snapshots::new(Duration::from_secs(5)));
         let tokens = web::Data::new(TokenCache::default());
+        let draws = web::Data::new(DrawCache::default());
+        let writers = config
+            .answer_writers
+            .unwrap_or_else(|| AnswerWriter::default_writers(&context.db));
+        let answer_writer = web::Data::new(AnswerWriter::spawn(context.db.clone(), writers));
         let listener = TcpListener::bind(&config.listen)
             .with_context(|| format!("binding {}", config.listen))?;
         let local = listener.local_addr().context("reading the bound address")?;
@@ -83,6 +90,8 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(server_snapshots.clone())
                 .app_data(tokens.clone())
+                .app_data(draws.clone())
+                .app_data(answer_writer.clone())
                 .app_data(cuocthi_store::api::json_config(json_limit))
                 .app_data(cuocthi_store::api::path_config())
                 .app_data(cuocthi_store::api::query_config())

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::entities::{category, contest, round};
+use crate::entities::{category, contest, question_version, round};
 use crate::time::from_ms;
 use cuocthi_domain::draw::Candidate;
 use cuocthi_domain::settings::{PredictionTarget, Reveal, TopicQuota};
@@ -142,12 +142,26 @@ struct Entry<T> {
     loaded: Instant,
 }
 
+/// What a contestant is shown of a question version. It never changes once the version
+/// exists (an edit makes a new version; a regrade changes only the key, which is not here),
+/// so it is kept without expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionText {
+    /// The question.
+    pub text: String,
+    /// The options in their original order.
+    pub options: Vec<String>,
+    /// The explanation shown with the key.
+    pub explanation: Option<String>,
+}
+
 /// The per-node snapshot store.
 pub struct Snapshots {
     ttl: Duration,
     contests_by_id: Mutex<HashMap<Uuid, Entry<ContestView>>>,
     slugs: Mutex<HashMap<String, Uuid>>,
     candidates: Mutex<HashMap<Uuid, Entry<Vec<Candidate>>>>,
+    version_texts: Mutex<HashMap<Uuid, Arc<VersionText>>>,
 }
 
 impl Snapshots {
@@ -158,7 +172,60 @@ impl Snapshots {
             contests_by_id: Mutex::default(),
             slugs: Mutex::default(),
             candidates: Mutex::default(),
+            version_texts: Mutex::default(),
         }
+    }
+
+    /// Version texts kept at most; beyond, the store starts over (entries never go stale).
+    const MAX_VERSION_TEXTS: usize = 50_000;
+
+    /// The texts of these question versions, from memory where known, else read (one query
+    /// for all that are missing). Versions that do not exist are simply absent.
+    pub async fn version_texts(
+        &self,
+        db: &impl ConnectionTrait,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Arc<VersionText>>, DbErr> {
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        {
+            let known = lock(&self.version_texts);
+            for id in ids {
+                match known.get(id) {
+                    Some(text) => {
+                        found.insert(*id, text.clone());
+                    }
+                    None => missing.push(*id),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let rows = question_version::Entity::find()
+            .filter(question_version::Column::Id.is_in(missing))
+            .all(db)
+            .await?;
+        let mut known = lock(&self.version_texts);
+        if known.len() + rows.len() > Self::MAX_VERSION_TEXTS {
+            known.clear();
+        }
+        for row in rows {
+            let options: Vec<String> = serde_json::from_str(&row.options).map_err(|e| {
+                DbErr::Custom(format!(
+                    "question version {} has unreadable options: {e}",
+                    row.id
+                ))
+            })?;
+            let text = Arc::new(VersionText {
+                text: row.text,
+                options,
+                explanation: row.explanation,
+            });
+            known.insert(row.id, text.clone());
+            found.insert(row.id, text);
+        }
+        Ok(found)
     }
 
     /// Forgets everything about a contest on this node (after an edit).
