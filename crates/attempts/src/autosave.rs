@@ -6,11 +6,12 @@
 //! The [`AnswerWriter`] instead hands saves to a few writer tasks; each takes every save that
 //! is waiting (up to [`MAX_BATCH`]) and writes them in one transaction:
 //!
-//! 1. `UPDATE attempts SET last_saved_at = … WHERE id IN (…) AND status = 'in_progress' AND
-//!    deadline > … RETURNING id, deadline`: the first statement, and a write, so it takes the
-//!    attempt rows (SQLite: the database) before anything else; a concurrent submit either
-//!    finished before (the attempt is not returned, its saves are refused) or waits for this
-//!    commit (and scores with these answers);
+//! 1. `UPDATE attempts SET last_saved_at = … WHERE id IN (…) RETURNING id, status,
+//!    deadline`: the first statement, and a write, so it takes the attempt rows (SQLite: the
+//!    database) before anything else; a concurrent submit either finished before (the row
+//!    comes back ended, its saves are refused) or waits for this commit (and scores with
+//!    these answers); each save is then held to its attempt's status and deadline as
+//!    returned;
 //! 2. one multi-row upsert of the accepted answers (the last save of a question wins, as it
 //!    would one request after the other), and a delete of the cleared ones;
 //! 3. one commit.
@@ -27,7 +28,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, QueryFilter, TransactionTrait,
@@ -208,19 +209,37 @@ async fn write_batch(
         return Ok(Vec::new());
     };
     let txn = db.begin().await?;
+    // Only the ids select the rows, so that the primary key is the one index the planner can
+    // use (a condition on status or deadline once led PostgreSQL to walk the whole
+    // `(status, deadline)` index); whether each attempt still takes saves is read back from
+    // the row as this statement left it, after waiting for any transaction holding it.
+    let in_progress = AttemptStatus::InProgress.as_str();
     let claim = Query::update()
         .table(attempt::Entity)
-        .value(attempt::Column::LastSavedAt, plan.latest_ms)
+        .value(
+            attempt::Column::LastSavedAt,
+            Expr::case(
+                Expr::col(attempt::Column::Status).eq(in_progress),
+                plan.latest_ms,
+            )
+            .finally(Expr::col(attempt::Column::LastSavedAt)),
+        )
         .and_where(attempt::Column::Id.is_in(plan.attempt_ids.clone()))
-        .and_where(attempt::Column::Status.eq(AttemptStatus::InProgress.as_str()))
-        .and_where(attempt::Column::Deadline.gt(plan.earliest_cutoff_ms))
-        .returning(Query::returning().columns([attempt::Column::Id, attempt::Column::Deadline]))
+        .returning(Query::returning().columns([
+            attempt::Column::Id,
+            attempt::Column::Status,
+            attempt::Column::Deadline,
+        ]))
         .to_owned();
     let mut deadlines = HashMap::with_capacity(plan.attempt_ids.len());
     for row in txn
         .query_all(db.get_database_backend().build(&claim))
         .await?
     {
+        let status: String = row.try_get("", "status")?;
+        if status != in_progress {
+            continue;
+        }
         let id: Uuid = row.try_get("", "id")?;
         let deadline: i64 = row.try_get("", "deadline")?;
         deadlines.insert(id, deadline);
@@ -263,33 +282,29 @@ async fn write_batch(
     Ok(outcomes)
 }
 
-/// The attempts a batch claims and the bounds of its times.
+/// The attempts a batch claims and its newest request time.
 struct BatchPlan {
     attempt_ids: Vec<Uuid>,
     /// The newest request time: the attempts' `last_saved_at`.
     latest_ms: i64,
-    /// The loosest deadline filter of the batch, `min(at_ms - grace_ms)`; each save is then
-    /// held to its own.
-    earliest_cutoff_ms: i64,
 }
 
 impl BatchPlan {
     fn of(saves: &[PendingSave]) -> Option<Self> {
         let latest_ms = saves.iter().map(|s| s.at_ms).max()?;
-        let earliest_cutoff_ms = saves.iter().map(|s| s.at_ms - s.grace_ms).min()?;
         let mut attempt_ids: Vec<Uuid> = saves.iter().map(|s| s.attempt_id).collect();
         attempt_ids.sort_unstable();
         attempt_ids.dedup();
         Some(Self {
             attempt_ids,
             latest_ms,
-            earliest_cutoff_ms,
         })
     }
 }
 
-/// A save counts when its attempt was claimed (still in progress) and it arrived before the
-/// attempt's deadline plus the grace, as it stands in the database now.
+/// A save counts when its attempt is still in progress and the save arrived before the
+/// attempt's deadline plus the grace, as both stand in the database now (`claimed_deadline`:
+/// the deadline of an attempt in progress, `None` for one that has ended or does not exist).
 fn accepted(save: &PendingSave, claimed_deadline: Option<i64>) -> SaveOutcome {
     match claimed_deadline {
         Some(deadline) if deadline > save.at_ms - save.grace_ms => SaveOutcome::Saved,
@@ -371,7 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_claims_each_attempt_once_with_the_loosest_cutoff() {
+    fn a_plan_claims_each_attempt_once() {
         let saves = [
             save(2, 1, 1, 50_000),
             save(1, 1, 1, 40_000),
@@ -383,7 +398,6 @@ mod tests {
             vec![Uuid::from_u128(1), Uuid::from_u128(2)]
         );
         assert_eq!(plan.latest_ms, 60_000);
-        assert_eq!(plan.earliest_cutoff_ms, 35_000);
         assert!(BatchPlan::of(&[]).is_none());
     }
 

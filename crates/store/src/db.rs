@@ -20,6 +20,18 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(3))
         .sqlx_logging(false);
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        // Plan every statement with its values. Statements are prepared once per connection,
+        // and after five runs PostgreSQL may switch to a generic plan chosen on the
+        // statistics of the moment; on a young contest those describe nearly empty tables,
+        // and the plan then kept (e.g. the participant lookup by phone through the
+        // (contest, registered_at) index) reads every row of the contest per request: P1 on
+        // one database fell from 189 to 129 journeys/s over four 15-s runs. With custom
+        // plans it stayed at 176-178 (docs/PERFORMANCE.md).
+        options.map_sqlx_postgres_opts(|opts| {
+            opts.options([("plan_cache_mode", "force_custom_plan")])
+        });
+    }
     if url.starts_with("sqlite:") {
         options.map_sqlx_sqlite_opts(|opts| {
             opts.create_if_missing(true)
