@@ -208,6 +208,7 @@ async fn write_batch(
     let Some(plan) = BatchPlan::of(saves) else {
         return Ok(Vec::new());
     };
+    let _turn = cuocthi_store::db::sqlite_write_turn(db).await;
     let txn = db.begin().await?;
     // Only the ids select the rows, so that the primary key is the one index the planner can
     // use (a condition on status or deadline once led PostgreSQL to walk the whole

@@ -142,10 +142,12 @@ pub async fn start(
             duration_ms: None,
             draw,
         };
-        match attempt::Entity::insert(attempt::ActiveModel::from(row.clone()))
+        let turn = cuocthi_store::db::sqlite_write_turn(db).await;
+        let inserted = attempt::Entity::insert(attempt::ActiveModel::from(row.clone()))
             .exec_without_returning(db)
-            .await
-        {
+            .await;
+        drop(turn);
+        match inserted {
             Ok(_) => {
                 cuocthi_store::metrics::ATTEMPTS_STARTED.inc();
                 return Ok((row, true));
@@ -212,6 +214,7 @@ pub async fn finish(
     prediction: Option<i64>,
 ) -> Result<Option<attempt::Model>, ApiError> {
     let draw = parse_draw(row)?;
+    let _turn = cuocthi_store::db::sqlite_write_turn(db).await;
     let txn = db.begin().await?;
     // First statement of the transaction, and a write: it takes the row (SQLite: the
     // database) before anything is read, so a concurrent save or submit waits for us.

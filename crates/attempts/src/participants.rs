@@ -326,6 +326,7 @@ async fn create(
         registered_at: to_ms(now),
     };
     let token = new_token();
+    let _turn = cuocthi_store::db::sqlite_write_turn(db).await;
     let txn = db.begin().await?;
     participant::Entity::insert(participant::ActiveModel::from(row.clone()))
         .exec_without_returning(&txn)
