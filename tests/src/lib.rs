@@ -577,6 +577,205 @@ impl TestApp {
     }
 }
 
+/// A registration body: `name`, `phone`, born 1985, in the unit `unit_id`, consenting, and in
+/// `category` when there is one.
+pub fn registration(name: &str, phone: &str, unit_id: &str, category: Option<&str>) -> Value {
+    let mut body = json!({
+        "full_name": name,
+        "phone": phone,
+        "birth_year": 1985,
+        "unit_id": unit_id,
+        "consent": true,
+    });
+    if let Some(category) = category {
+        body["category"] = json!(category);
+    }
+    body
+}
+
+/// A file as a staff member downloads it: status, content type, every header and the body.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header (empty when missing).
+    pub content_type: String,
+    /// Every response header.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body, as sent.
+    pub body: Vec<u8>,
+}
+
+impl Download {
+    /// A header's value (empty when missing or not text).
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The body as text, decoded as `reqwest`'s `Response::text` does for UTF-8: a leading
+    /// byte-order mark dropped, invalid sequences replaced.
+    pub fn text(&self) -> String {
+        let bytes = self
+            .body
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&self.body);
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
+/// People, attempts and files in a contest set up with [`TestApp::set_up_contest`].
+impl TestApp {
+    /// Registers with `body`, which must succeed (201); returns the reply's body.
+    pub async fn register_ok(&self, slug: &str, body: Value) -> Value {
+        let reply = self.register_raw(slug, body).await;
+        assert_eq!(reply.status, 201, "{reply:?}");
+        reply.body
+    }
+
+    /// Registers `name` with `phone` in the unit with code `unit_code` (no category; see
+    /// [`registration`]) and returns their token.
+    pub async fn register_person(
+        &self,
+        slug: &str,
+        name: &str,
+        phone: &str,
+        unit_code: &str,
+    ) -> String {
+        self.register_person_as(slug, name, phone, unit_code, None)
+            .await
+    }
+
+    /// [`TestApp::register_person`] in `category`, when there is one.
+    pub async fn register_person_as(
+        &self,
+        slug: &str,
+        name: &str,
+        phone: &str,
+        unit_code: &str,
+        category: Option<&str>,
+    ) -> String {
+        let unit_id = self.unit_id(slug, unit_code).await;
+        let body = self
+            .register_ok(slug, registration(name, phone, &unit_id, category))
+            .await;
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Starts an attempt, which must be created (201); returns its id and its questions in
+    /// the order shown.
+    pub async fn start_attempt(&self, slug: &str, token: &str) -> (String, Vec<Value>) {
+        let attempt = self.start(slug, token).await;
+        assert_eq!(attempt.status, 201, "{attempt:?}");
+        (
+            attempt.body["attempt_id"].as_str().expect("id").to_owned(),
+            attempt.body["questions"]
+                .as_array()
+                .expect("questions")
+                .clone(),
+        )
+    }
+
+    /// Answers each question in turn with its first shown option for which
+    /// `pick(index of the question, question text, option text)` holds; every save must
+    /// succeed.
+    pub async fn answer_with(
+        &self,
+        id: &str,
+        token: &str,
+        questions: &[Value],
+        pick: impl Fn(usize, &str, &str) -> bool,
+    ) {
+        for (i, q) in questions.iter().enumerate() {
+            let text = q["text"].as_str().expect("text");
+            let option = q["options"]
+                .as_array()
+                .expect("options")
+                .iter()
+                .find(|o| pick(i, text, o["text"].as_str().expect("option text")))
+                .expect("an option to pick");
+            let saved = self
+                .save(
+                    id,
+                    token,
+                    q["position"].as_i64().expect("position"),
+                    &[option["key"].as_str().expect("key")],
+                )
+                .await;
+            assert_eq!(saved.status, 200, "{saved:?}");
+        }
+    }
+
+    /// Answers the first `right` questions shown with their right option ("Đúng i" in
+    /// [`bank_csv`]) and the others with their first shown wrong one ("Sai …").
+    pub async fn answer_right(&self, id: &str, token: &str, questions: &[Value], right: usize) {
+        self.answer_with(id, token, questions, |i, _, option| {
+            option.starts_with(if i < right { "Đúng" } else { "Sai" })
+        })
+        .await;
+    }
+
+    /// Submits with `prediction` (an empty body without one), which must succeed (200);
+    /// returns the result.
+    pub async fn submit_ok(&self, id: &str, token: &str, prediction: Option<i64>) -> Value {
+        let body = match prediction {
+            Some(p) => json!({ "prediction": p }),
+            None => json!({}),
+        };
+        let submitted = self.submit(id, token, body).await;
+        assert_eq!(submitted.status, 200, "{submitted:?}");
+        submitted.body
+    }
+
+    /// Takes an attempt: starts it, answers `right` questions right ([`TestApp::answer_right`]),
+    /// moves the clock `seconds` and submits with `prediction`, which must count `right`
+    /// correct answers. Returns the attempt id and the result.
+    pub async fn take_attempt(
+        &self,
+        slug: &str,
+        token: &str,
+        right: usize,
+        seconds: i64,
+        prediction: Option<i64>,
+    ) -> (String, Value) {
+        let (id, questions) = self.start_attempt(slug, token).await;
+        self.answer_right(&id, token, &questions, right).await;
+        self.advance(Duration::seconds(seconds));
+        let result = self.submit_ok(&id, token, prediction).await;
+        assert_eq!(result["correct"], json!(right), "{result}");
+        (id, result)
+    }
+
+    /// GETs `path` with the staff member's session cookie alone (no CSRF token), as a browser
+    /// downloads a file.
+    pub async fn raw_get(&self, staff: &Staff, path: &str) -> Download {
+        let response = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .header("Cookie", &staff.cookie)
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = response.bytes().await.expect("body").to_vec();
+        Download {
+            status,
+            content_type,
+            headers,
+            body,
+        }
+    }
+}
+
 /// Backups and restores: where a test server's database is, and a server on an existing one.
 impl TestApp {
     /// The URL of this server's database: its SQLite file, or (when `TEST_DATABASE_URL` is

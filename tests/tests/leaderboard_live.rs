@@ -44,78 +44,28 @@ fn contest_body(slug: &str) -> Value {
     })
 }
 
-async fn unit_id(app: &TestApp, slug: &str, code: &str) -> String {
-    let units = app.get(&format!("/api/v1/contests/{slug}/units")).await;
-    units
-        .body
-        .as_array()
-        .expect("units")
-        .iter()
-        .find(|u| u["code"] == code)
-        .expect("unit")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
-/// Registers a person and returns their token.
-async fn register(app: &TestApp, slug: &str, name: &str, phone: &str, unit_code: &str) -> String {
-    let unit_id = unit_id(app, slug, unit_code).await;
-    let reply = app
-        .register_raw(
-            slug,
-            json!({"full_name": name, "phone": phone, "birth_year": 1985, "unit_id": unit_id, "consent": true}),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{reply:?}");
-    reply.body["token"].as_str().expect("token").to_owned()
-}
-
 /// Starts an attempt and answers `right` of its questions right (option "Đúng i", B) and the
-/// others wrong (option "Sai ia", A). Returns the attempt id.
+/// others wrong with option A ("Sai ia", which a regrade below makes right). Returns the
+/// attempt id.
 async fn answer(app: &TestApp, slug: &str, token: &str, right: usize) -> String {
-    let attempt = app.start(slug, token).await;
-    assert_eq!(attempt.status, 201, "{attempt:?}");
-    let id = attempt.body["attempt_id"].as_str().expect("id").to_owned();
-    for (i, q) in attempt.body["questions"]
-        .as_array()
-        .expect("questions")
-        .iter()
-        .enumerate()
-    {
-        let option = q["options"]
-            .as_array()
-            .expect("options")
-            .iter()
-            .find(|o| {
-                let text = o["text"].as_str().expect("text");
-                if i < right {
-                    text.starts_with("Đúng")
-                } else {
-                    text.starts_with("Sai") && text.ends_with('a')
-                }
-            })
-            .expect("option");
-        let saved = app
-            .save(
-                &id,
-                token,
-                q["position"].as_i64().expect("position"),
-                &[option["key"].as_str().expect("key")],
-            )
-            .await;
-        assert_eq!(saved.status, 200, "{saved:?}");
-    }
+    let (id, questions) = app.start_attempt(slug, token).await;
+    app.answer_with(&id, token, &questions, |i, _, text| {
+        if i < right {
+            text.starts_with("Đúng")
+        } else {
+            text.starts_with("Sai") && text.ends_with('a')
+        }
+    })
+    .await;
     id
 }
 
-/// Takes an attempt with `right` answers right, submitted after `seconds`.
+/// Takes an attempt with `right` answers right ([`answer`]), submitted after `seconds`.
 async fn take(app: &TestApp, slug: &str, token: &str, right: usize, seconds: i64) {
     let id = answer(app, slug, token, right).await;
     app.advance(Duration::seconds(seconds));
-    let submitted = app.submit(&id, token, json!({})).await;
-    assert_eq!(submitted.status, 200, "{submitted:?}");
-    assert_eq!(submitted.body["correct"], json!(right), "{submitted:?}");
+    let submitted = app.submit_ok(&id, token, None).await;
+    assert_eq!(submitted["correct"], json!(right), "{submitted}");
 }
 
 async fn round_id(app: &TestApp, slug: &str) -> Uuid {
@@ -237,11 +187,21 @@ async fn the_board_ranks_each_eligible_participants_best_attempt_by_score_then_d
     let slug = "live";
     app.set_up_contest(&org, contest_body(slug)).await;
     let round = round_id(&app, slug).await;
-    let an = register(&app, slug, "Trần Thị An", "0987000001", "CQ1").await;
-    let binh = register(&app, slug, "Lê Văn Bình", "0987000002", "CQ1").await;
-    let cuong = register(&app, slug, "Phạm Văn Cường", "0987000003", "P01").await;
-    let dung = register(&app, slug, "Hoàng Thị Dung", "0987000004", "P01").await;
-    let em = register(&app, slug, "Vũ Văn Em", "0987000005", "P02").await;
+    let an = app
+        .register_person(slug, "Trần Thị An", "0987000001", "CQ1")
+        .await;
+    let binh = app
+        .register_person(slug, "Lê Văn Bình", "0987000002", "CQ1")
+        .await;
+    let cuong = app
+        .register_person(slug, "Phạm Văn Cường", "0987000003", "P01")
+        .await;
+    let dung = app
+        .register_person(slug, "Hoàng Thị Dung", "0987000004", "P01")
+        .await;
+    let em = app
+        .register_person(slug, "Vũ Văn Em", "0987000005", "P02")
+        .await;
 
     // Before anyone looks: the first read builds the board from the database.
     take(&app, slug, &an, 5, 10).await;
@@ -360,7 +320,9 @@ async fn the_board_ranks_each_eligible_participants_best_attempt_by_score_then_d
         board.body["entries"].as_array().unwrap()[..3]
     );
     // And it takes submissions again.
-    let giang = register(&app, slug, "Đỗ Văn Giang", "0987000006", "P02").await;
+    let giang = app
+        .register_person(slug, "Đỗ Văn Giang", "0987000006", "P02")
+        .await;
     take(&app, slug, &giang, 6, 100).await;
     let board = staff_board(&app, &org, slug, "?limit=2").await;
     assert_eq!(
@@ -393,8 +355,12 @@ async fn attempts_closed_by_the_clock_reach_the_board() {
     let org = app.staff("org1", Role::Organizer, None).await;
     let slug = "expiry";
     app.set_up_contest(&org, contest_body(slug)).await;
-    let an = register(&app, slug, "Trần Thị An", "0987000001", "CQ1").await;
-    let binh = register(&app, slug, "Lê Văn Bình", "0987000002", "P01").await;
+    let an = app
+        .register_person(slug, "Trần Thị An", "0987000001", "CQ1")
+        .await;
+    let binh = app
+        .register_person(slug, "Lê Văn Bình", "0987000002", "P01")
+        .await;
     let empty = staff_board(&app, &org, slug, "").await;
     assert_eq!(
         (&empty.body["participants"], &empty.body["entries"]),
@@ -417,7 +383,9 @@ async fn attempts_closed_by_the_clock_reach_the_board() {
     );
 
     // Closed lazily by reading it.
-    let cuong = register(&app, slug, "Phạm Văn Cường", "0987000003", "P02").await;
+    let cuong = app
+        .register_person(slug, "Phạm Văn Cường", "0987000003", "P02")
+        .await;
     let attempt = answer(&app, slug, &cuong, 5).await;
     app.advance(Duration::seconds(700));
     let seen = app.attempt(&attempt, &cuong).await;
@@ -439,7 +407,7 @@ async fn the_public_board_masks_names_shows_at_most_its_size_and_never_an_id() {
         ("Hoàng Thị Ánh Dung", "0987000004", "P02", 3, 40),
     ];
     for (name, phone, unit, right, seconds) in people {
-        let token = register(&app, slug, name, phone, unit).await;
+        let token = app.register_person(slug, name, phone, unit).await;
         take(&app, slug, &token, right, seconds).await;
     }
     let path = format!("/api/v1/contests/{slug}/leaderboard");
@@ -621,8 +589,12 @@ async fn a_regrade_rebuilds_the_board_with_the_new_scores() {
     let org = app.staff("org1", Role::Organizer, None).await;
     let slug = "cham-lai";
     app.set_up_contest(&org, contest_body(slug)).await;
-    let an = register(&app, slug, "Trần Thị An", "0987000001", "CQ1").await;
-    let binh = register(&app, slug, "Lê Văn Bình", "0987000002", "P01").await;
+    let an = app
+        .register_person(slug, "Trần Thị An", "0987000001", "CQ1")
+        .await;
+    let binh = app
+        .register_person(slug, "Lê Văn Bình", "0987000002", "P01")
+        .await;
     take(&app, slug, &an, 6, 100).await; // every answer B
     take(&app, slug, &binh, 0, 10).await; // every answer A
     let before = staff_board(&app, &org, slug, "").await;
@@ -730,8 +702,12 @@ async fn attempts_finished_during_a_rebuild_are_not_lost() {
     app.set_up_contest(&org, contest_body(slug)).await;
     let round = round_id(&app, slug).await;
     let key = board_key(round);
-    let an = register(&app, slug, "Trần Thị An", "0987000001", "CQ1").await;
-    let binh = register(&app, slug, "Lê Văn Bình", "0987000002", "P01").await;
+    let an = app
+        .register_person(slug, "Trần Thị An", "0987000001", "CQ1")
+        .await;
+    let binh = app
+        .register_person(slug, "Lê Văn Bình", "0987000002", "P01")
+        .await;
     take(&app, slug, &an, 5, 10).await;
     let first = staff_board(&app, &org, slug, "").await;
     assert_eq!(standings(&first.body), [row("Trần Thị An", 5, 10)]);
@@ -787,7 +763,9 @@ async fn attempts_finished_during_a_rebuild_are_not_lost() {
 /// Registers `count` more people who each finish an attempt with nothing answered.
 async fn finish_blank(app: &TestApp, slug: &str, count: usize) {
     for i in 0..count {
-        let token = register(app, slug, "Ngô Văn Tư", &format!("0977{i:06}"), "P02").await;
+        let token = app
+            .register_person(slug, "Ngô Văn Tư", &format!("0977{i:06}"), "P02")
+            .await;
         let attempt = app.start(slug, &token).await;
         assert_eq!(attempt.status, 201, "{attempt:?}");
         let id = attempt.body["attempt_id"].as_str().expect("id");
@@ -819,7 +797,7 @@ async fn without_the_cache_submits_succeed_and_the_board_comes_from_the_database
     ];
     let mut tokens = Vec::new();
     for (name, phone, unit, right, seconds) in people {
-        let token = register(&app, slug, name, phone, unit).await;
+        let token = app.register_person(slug, name, phone, unit).await;
         // Every submission succeeds (`take` checks the 200 and the score).
         take(&app, slug, &token, right, seconds).await;
         tokens.push(token);

@@ -48,96 +48,6 @@ async fn set_up(app: &TestApp, org: &Staff, slug: &str, commitment: Option<Strin
         .await;
 }
 
-async fn unit(app: &TestApp, slug: &str, code: &str) -> String {
-    let units = app.get(&format!("/api/v1/contests/{slug}/units")).await;
-    units
-        .body
-        .as_array()
-        .expect("units")
-        .iter()
-        .find(|u| u["code"] == code)
-        .expect("unit")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
-/// Registers a person and returns their token.
-async fn register(app: &TestApp, slug: &str, name: &str, phone: &str, unit_code: &str) -> String {
-    let unit_id = unit(app, slug, unit_code).await;
-    let reply = app
-        .register_raw(
-            slug,
-            json!({"full_name": name, "phone": phone, "birth_year": 1985, "unit_id": unit_id, "consent": true}),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{reply:?}");
-    reply.body["token"].as_str().expect("token").to_owned()
-}
-
-/// Takes an attempt: `right` questions answered right, the rest wrong, submitted after
-/// `seconds` with `prediction`. Returns the attempt id.
-async fn take(
-    app: &TestApp,
-    slug: &str,
-    token: &str,
-    right: usize,
-    seconds: i64,
-    prediction: i64,
-) -> String {
-    let attempt = app.start(slug, token).await;
-    assert_eq!(attempt.status, 201, "{attempt:?}");
-    let id = attempt.body["attempt_id"].as_str().expect("id").to_owned();
-    for (i, q) in attempt.body["questions"]
-        .as_array()
-        .expect("questions")
-        .iter()
-        .enumerate()
-    {
-        let prefix = if i < right { "Đúng" } else { "Sai" };
-        let option = q["options"]
-            .as_array()
-            .expect("options")
-            .iter()
-            .find(|o| o["text"].as_str().expect("text").starts_with(prefix))
-            .expect("option");
-        let saved = app
-            .save(
-                &id,
-                token,
-                q["position"].as_i64().expect("position"),
-                &[option["key"].as_str().expect("key")],
-            )
-            .await;
-        assert_eq!(saved.status, 200, "{saved:?}");
-    }
-    app.advance(Duration::seconds(seconds));
-    let submitted = app
-        .submit(&id, token, json!({ "prediction": prediction }))
-        .await;
-    assert_eq!(submitted.status, 200, "{submitted:?}");
-    assert_eq!(submitted.body["correct"], json!(right), "{submitted:?}");
-    id
-}
-
-async fn raw_get(app: &TestApp, staff: &Staff, path: &str) -> (u16, String, String) {
-    let response = app
-        .http
-        .get(format!("{}{}", app.base, path))
-        .header("Cookie", &staff.cookie)
-        .send()
-        .await
-        .expect("request reaches the server");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (status, content_type, response.text().await.expect("text"))
-}
-
 #[tokio::test]
 async fn finalize_rank_publish_and_show_the_winners() {
     let app = TestApp::empty().await;
@@ -149,16 +59,26 @@ async fn finalize_rank_publish_and_show_the_winners() {
     let winners = format!("/api/v1/contests/{slug}/winners");
 
     // Actual value (perfect attempts): 2.
-    let an = register(&app, slug, "Trần Thị An", "0987000001", "CQ1").await;
-    let binh = register(&app, slug, "Lê Văn Bình", "0987000002", "CQ1").await;
-    let cuong = register(&app, slug, "Phạm Văn Cường", "0987000003", "P01").await;
-    let dung = register(&app, slug, "Hoàng Thị Dung", "0987000004", "P01").await;
-    let em = register(&app, slug, "Vũ Văn Em", "0987000005", "P02").await;
-    let an_attempt = take(&app, slug, &an, 4, 10, 2).await;
-    take(&app, slug, &binh, 4, 60, 2).await;
-    take(&app, slug, &cuong, 3, 5, 7).await; // fast, prediction 5 off
-    take(&app, slug, &dung, 3, 90, 2).await; // slow, exact prediction
-                                             // Em starts and leaves the attempt open.
+    let an = app
+        .register_person(slug, "Trần Thị An", "0987000001", "CQ1")
+        .await;
+    let binh = app
+        .register_person(slug, "Lê Văn Bình", "0987000002", "CQ1")
+        .await;
+    let cuong = app
+        .register_person(slug, "Phạm Văn Cường", "0987000003", "P01")
+        .await;
+    let dung = app
+        .register_person(slug, "Hoàng Thị Dung", "0987000004", "P01")
+        .await;
+    let em = app
+        .register_person(slug, "Vũ Văn Em", "0987000005", "P02")
+        .await;
+    let (an_attempt, _) = app.take_attempt(slug, &an, 4, 10, Some(2)).await;
+    app.take_attempt(slug, &binh, 4, 60, Some(2)).await;
+    app.take_attempt(slug, &cuong, 3, 5, Some(7)).await; // fast, prediction 5 off
+    app.take_attempt(slug, &dung, 3, 90, Some(2)).await; // slow, exact prediction
+                                                         // Em starts and leaves the attempt open.
     let open = app.start(slug, &em).await;
     assert_eq!(open.status, 201, "{open:?}");
     let em_attempt = open.body["attempt_id"].as_str().expect("id").to_owned();
@@ -328,12 +248,13 @@ async fn finalize_rank_publish_and_show_the_winners() {
     assert_eq!(versions.body[1]["needs_refinalize"], false);
 
     // The canonical export: its hash is the result's.
-    let (status, content_type, csv) = raw_get(
-        &app,
-        &org,
-        &format!("/api/v1/admin/contests/{slug}/rounds/1/results/2/export.csv"),
-    )
-    .await;
+    let export = app
+        .raw_get(
+            &org,
+            &format!("/api/v1/admin/contests/{slug}/rounds/1/results/2/export.csv"),
+        )
+        .await;
+    let (status, content_type, csv) = (export.status, &export.content_type, export.text());
     assert_eq!(status, 200);
     assert!(content_type.starts_with("text/csv"), "{content_type}");
     assert!(!csv.starts_with('\u{feff}'));
@@ -341,13 +262,13 @@ async fn finalize_rank_publish_and_show_the_winners() {
     assert_eq!(sha256_hex(csv.as_bytes()), sha1);
     assert_eq!(csv.lines().count(), 1 + 5, "{csv}");
     assert!(!csv.contains("0987000001") && !csv.contains("Trần"));
-    let (missing, _, _) = raw_get(
-        &app,
-        &org,
-        &format!("/api/v1/admin/contests/{slug}/rounds/1/results/9/export.csv"),
-    )
-    .await;
-    assert_eq!(missing, 404);
+    let missing = app
+        .raw_get(
+            &org,
+            &format!("/api/v1/admin/contests/{slug}/rounds/1/results/9/export.csv"),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
 
     // Still nothing public until published.
     let none = app.get(&winners).await;
@@ -415,8 +336,10 @@ async fn a_round_without_commitment_says_so_and_unknown_rounds_are_404() {
     let org = app.staff("org1", Role::Organizer, None).await;
     let slug = "nocommit";
     set_up(&app, &org, slug, None).await;
-    let token = register(&app, slug, "Trần Thị An", "0987000001", "CQ1").await;
-    take(&app, slug, &token, 2, 30, 0).await;
+    let token = app
+        .register_person(slug, "Trần Thị An", "0987000001", "CQ1")
+        .await;
+    app.take_attempt(slug, &token, 2, 30, Some(0)).await;
     let closed = app
         .staff_call(
             &org,
@@ -506,10 +429,14 @@ async fn a_regrade_after_finalizing_flags_the_result_and_finalizing_again_makes_
     let org = app.staff("org1", Role::Organizer, None).await;
     let slug = "rf";
     set_up(&app, &org, slug, None).await;
-    let an = register(&app, slug, "Trần Thị An", "0987000001", "CQ1").await;
-    let binh = register(&app, slug, "Lê Văn Bình", "0987000002", "CQ1").await;
-    take(&app, slug, &an, 4, 10, 2).await;
-    take(&app, slug, &binh, 3, 10, 2).await;
+    let an = app
+        .register_person(slug, "Trần Thị An", "0987000001", "CQ1")
+        .await;
+    let binh = app
+        .register_person(slug, "Lê Văn Bình", "0987000002", "CQ1")
+        .await;
+    app.take_attempt(slug, &an, 4, 10, Some(2)).await;
+    app.take_attempt(slug, &binh, 3, 10, Some(2)).await;
     app.staff_call(
         &org,
         Method::POST,
@@ -591,8 +518,9 @@ async fn verify_recomputes_the_winners_from_the_export_the_rules_and_the_seed() 
         ("Hoàng Thị Dung", "0987000004", 2, 5),
     ];
     for (name, phone, right, seconds) in people {
-        let token = register(&app, slug, name, phone, "CQ1").await;
-        take(&app, slug, &token, right, seconds, 2).await;
+        let token = app.register_person(slug, name, phone, "CQ1").await;
+        app.take_attempt(slug, &token, right, seconds, Some(2))
+            .await;
     }
     app.staff_call(
         &org,
@@ -612,10 +540,12 @@ async fn verify_recomputes_the_winners_from_the_export_the_rules_and_the_seed() 
         .await;
     assert_eq!(finalized.status, 200, "{finalized:?}");
     let base = format!("/api/v1/admin/contests/{slug}/rounds/1/results/1");
-    let (status, _, csv) = raw_get(&app, &org, &format!("{base}/export.csv")).await;
-    assert_eq!(status, 200);
-    let (status, _, rules) = raw_get(&app, &org, &format!("{base}/rules.json")).await;
-    assert_eq!(status, 200);
+    let export = app.raw_get(&org, &format!("{base}/export.csv")).await;
+    assert_eq!(export.status, 200);
+    let csv = export.text();
+    let rules = app.raw_get(&org, &format!("{base}/rules.json")).await;
+    assert_eq!(rules.status, 200);
+    let rules = rules.text();
     let dir = tempfile::tempdir().unwrap();
     let (export_path, rules_path) = (dir.path().join("export.csv"), dir.path().join("rules.json"));
     std::fs::write(&export_path, &csv).unwrap();

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use chrono::Duration;
 use cuocthi_store::staff::Role;
 use cuocthi_store::tokens::sha256_hex;
-use cuocthi_tests::{bank_csv, Reply, Staff, TestApp};
+use cuocthi_tests::{bank_csv, registration, Reply, Staff, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -172,63 +172,36 @@ impl<'a> Contest<'a> {
     /// Registers `name` in unit `unit` (and `category`), with a fresh phone.
     async fn register(&self, name: &str, unit: &str, category: Option<&str>) -> Person {
         self.phones.set(self.phones.get() + 1);
-        let mut body = json!({
-            "full_name": name,
-            "phone": format!("0987{:06}", self.phones.get()),
-            "birth_year": 1985,
-            "unit_id": self.units[unit],
-            "consent": true,
-        });
-        if let Some(category) = category {
-            body["category"] = json!(category);
-        }
-        let reply = self.app.register_raw(&self.slug, body).await;
-        assert_eq!(reply.status, 201, "{reply:?}");
+        let phone = format!("0987{:06}", self.phones.get());
+        let body = registration(name, &phone, &self.units[unit], category);
+        let registered = self.app.register_ok(&self.slug, body).await;
         Person {
-            id: reply.body["participant_id"]
+            id: registered["participant_id"]
                 .as_str()
                 .expect("id")
                 .to_owned(),
-            token: reply.body["token"].as_str().expect("token").to_owned(),
+            token: registered["token"].as_str().expect("token").to_owned(),
         }
     }
 
     /// Starts an attempt and answers questions 1..=`right` right, the others "Sai ia".
     async fn begin(&self, person: &Person, right: usize) -> Open {
-        let attempt = self.app.start(&self.slug, &person.token).await;
-        assert_eq!(attempt.status, 201, "{attempt:?}");
-        let id = attempt.body["attempt_id"].as_str().expect("id").to_owned();
-        for q in attempt.body["questions"].as_array().expect("questions") {
-            let number: usize = q["text"]
-                .as_str()
-                .expect("text")
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect::<String>()
-                .parse()
-                .expect("question number");
-            let wanted = if number <= right {
-                format!("Đúng {number}")
-            } else {
-                format!("Sai {number}a")
-            };
-            let option = q["options"]
-                .as_array()
-                .expect("options")
-                .iter()
-                .find(|o| o["text"] == wanted.as_str())
-                .expect("option");
-            let saved = self
-                .app
-                .save(
-                    &id,
-                    &person.token,
-                    q["position"].as_i64().expect("position"),
-                    &[option["key"].as_str().expect("key")],
-                )
-                .await;
-            assert_eq!(saved.status, 200, "{saved:?}");
-        }
+        let (id, questions) = self.app.start_attempt(&self.slug, &person.token).await;
+        self.app
+            .answer_with(&id, &person.token, &questions, |_, question, option| {
+                let number: usize = question
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .collect::<String>()
+                    .parse()
+                    .expect("question number");
+                if number <= right {
+                    option == format!("Đúng {number}")
+                } else {
+                    option == format!("Sai {number}a")
+                }
+            })
+            .await;
         Open {
             id,
             token: person.token.clone(),
@@ -238,18 +211,9 @@ impl<'a> Contest<'a> {
 
     /// Submits (with `prediction` if any) and returns the result.
     async fn submit(&self, open: &Open, prediction: Option<i64>) -> Value {
-        let body = match prediction {
-            Some(p) => json!({ "prediction": p }),
-            None => json!({}),
-        };
-        let submitted = self.app.submit(&open.id, &open.token, body).await;
-        assert_eq!(submitted.status, 200, "{submitted:?}");
-        assert_eq!(
-            submitted.body["correct"],
-            json!(open.right),
-            "{submitted:?}"
-        );
-        submitted.body
+        let submitted = self.app.submit_ok(&open.id, &open.token, prediction).await;
+        assert_eq!(submitted["correct"], json!(open.right), "{submitted}");
+        submitted
     }
 
     /// Takes an attempt: `right` right answers, submitted `seconds` after starting with
@@ -306,16 +270,9 @@ impl<'a> Contest<'a> {
     /// The canonical export of a result version, as text.
     async fn export(&self, n: i32, version: i64) -> String {
         let path = self.admin(&format!("rounds/{n}/results/{version}/export.csv"));
-        let response = self
-            .app
-            .http
-            .get(format!("{}{path}", self.app.base))
-            .header("Cookie", &self.org.cookie)
-            .send()
-            .await
-            .expect("request reaches the server");
-        assert_eq!(response.status(), 200, "{path}");
-        response.text().await.expect("text")
+        let export = self.app.raw_get(self.org, &path).await;
+        assert_eq!(export.status, 200, "{path}");
+        export.text()
     }
 
     /// Marks a participant ineligible for prizes through the staff API.

@@ -11,7 +11,7 @@ use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use chrono::Duration;
 use cuocthi_store::staff::Role;
 use cuocthi_store::tokens::sha256_hex;
-use cuocthi_tests::{Staff, TestApp};
+use cuocthi_tests::TestApp;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -41,123 +41,6 @@ fn contest_body(slug: &str, commitment: Option<String>, tiers: Value) -> Value {
                            "min_participants": 1}
         }
     })
-}
-
-async fn register(app: &TestApp, slug: &str, name: &str, phone: &str, unit_code: &str) -> String {
-    let units = app.get(&format!("/api/v1/contests/{slug}/units")).await;
-    let unit_id = units
-        .body
-        .as_array()
-        .expect("units")
-        .iter()
-        .find(|u| u["code"] == unit_code)
-        .expect("unit")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let reply = app
-        .register_raw(
-            slug,
-            json!({"full_name": name, "phone": phone, "birth_year": 1985, "unit_id": unit_id, "consent": true}),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{reply:?}");
-    reply.body["token"].as_str().expect("token").to_owned()
-}
-
-/// Starts an attempt; returns its id and questions.
-async fn start(app: &TestApp, slug: &str, token: &str) -> (String, Vec<Value>) {
-    let attempt = app.start(slug, token).await;
-    assert_eq!(attempt.status, 201, "{attempt:?}");
-    (
-        attempt.body["attempt_id"].as_str().expect("id").to_owned(),
-        attempt.body["questions"]
-            .as_array()
-            .expect("questions")
-            .clone(),
-    )
-}
-
-/// Answers each question with the option `pick` chooses from its text (and the option texts).
-async fn answer(
-    app: &TestApp,
-    token: &str,
-    id: &str,
-    questions: &[Value],
-    pick: impl Fn(&str, &str) -> bool,
-) {
-    for q in questions {
-        let text = q["text"].as_str().expect("text");
-        let option = q["options"]
-            .as_array()
-            .expect("options")
-            .iter()
-            .find(|o| pick(text, o["text"].as_str().expect("option text")))
-            .expect("an option to pick");
-        let saved = app
-            .save(
-                id,
-                token,
-                q["position"].as_i64().expect("position"),
-                &[option["key"].as_str().expect("key")],
-            )
-            .await;
-        assert_eq!(saved.status, 200, "{saved:?}");
-    }
-}
-
-/// `right` questions right (by position), the others with a "Sai" option.
-fn first_right(right: usize) -> impl Fn(&str, &str) -> bool {
-    let done = std::cell::Cell::new(0usize);
-    let last_question = std::cell::RefCell::new(String::new());
-    move |question, option| {
-        // Called per option of each question in turn: count questions as they change.
-        if *last_question.borrow() != question {
-            *last_question.borrow_mut() = question.to_owned();
-            done.set(done.get() + 1);
-        }
-        if done.get() <= right {
-            option.starts_with("Đúng")
-        } else {
-            option.starts_with("Sai")
-        }
-    }
-}
-
-async fn submit(app: &TestApp, token: &str, id: &str, prediction: i64) {
-    let submitted = app
-        .submit(id, token, json!({ "prediction": prediction }))
-        .await;
-    assert_eq!(submitted.status, 200, "{submitted:?}");
-}
-
-async fn raw_get(
-    app: &TestApp,
-    staff: &Staff,
-    path: &str,
-) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let response = app
-        .http
-        .get(format!("{}{}", app.base, path))
-        .header("Cookie", &staff.cookie)
-        .send()
-        .await
-        .expect("request reaches the server");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    (
-        status,
-        headers,
-        response.bytes().await.expect("bytes").to_vec(),
-    )
-}
-
-fn header(headers: &reqwest::header::HeaderMap, name: &str) -> String {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -227,25 +110,33 @@ async fn preview_explanations_version_detail_and_files() {
     let finalize = format!("{base}/finalize");
 
     // Two perfect attempts: actual = 2. An predicts it exactly, Bình is 3 off.
-    let an = register(&app, slug, "Trần Thị An", "0987000001", "CQ1").await;
-    let binh = register(&app, slug, "Lê Văn Bình", "0987000002", "CQ1").await;
+    let an = app
+        .register_person(slug, "Trần Thị An", "0987000001", "CQ1")
+        .await;
+    let binh = app
+        .register_person(slug, "Lê Văn Bình", "0987000002", "CQ1")
+        .await;
     for (token, prediction) in [(&an, 2), (&binh, 5)] {
-        let (id, questions) = start(&app, slug, token).await;
-        answer(&app, token, &id, &questions, first_right(4)).await;
+        let (id, questions) = app.start_attempt(slug, token).await;
+        app.answer_right(&id, token, &questions, 4).await;
         app.advance(Duration::seconds(30));
-        submit(&app, token, &id, prediction).await;
+        app.submit_ok(&id, token, Some(prediction)).await;
     }
     // Cường and Dung start and submit at the same instants with the same answers count and
     // prediction: equal on every key, the draw decides.
-    let cuong = register(&app, slug, "Phạm Văn Cường", "0987000003", "P01").await;
-    let dung = register(&app, slug, "Hoàng Thị Dung", "0987000004", "P01").await;
-    let (cuong_id, cuong_q) = start(&app, slug, &cuong).await;
-    let (dung_id, dung_q) = start(&app, slug, &dung).await;
-    answer(&app, &cuong, &cuong_id, &cuong_q, first_right(3)).await;
-    answer(&app, &dung, &dung_id, &dung_q, first_right(3)).await;
+    let cuong = app
+        .register_person(slug, "Phạm Văn Cường", "0987000003", "P01")
+        .await;
+    let dung = app
+        .register_person(slug, "Hoàng Thị Dung", "0987000004", "P01")
+        .await;
+    let (cuong_id, cuong_q) = app.start_attempt(slug, &cuong).await;
+    let (dung_id, dung_q) = app.start_attempt(slug, &dung).await;
+    app.answer_right(&cuong_id, &cuong, &cuong_q, 3).await;
+    app.answer_right(&dung_id, &dung, &dung_q, 3).await;
     app.advance(Duration::seconds(40));
-    submit(&app, &cuong, &cuong_id, 2).await;
-    submit(&app, &dung, &dung_id, 2).await;
+    app.submit_ok(&cuong_id, &cuong, Some(2)).await;
+    app.submit_ok(&dung_id, &dung, Some(2)).await;
 
     // Preview runs the finalize checks.
     let body = Some(json!({"draw_seed": SEED}));
@@ -464,15 +355,16 @@ async fn preview_explanations_version_detail_and_files() {
     assert_eq!(detail.body["published_at"], published.body["published_at"]);
 
     // winners.xlsx: the same values as the JSON.
-    let (status, headers, bytes) =
-        raw_get(&app, &org, &format!("{base}/results/1/winners.xlsx")).await;
-    assert_eq!(status, 200);
-    assert!(header(&headers, "content-type").contains("spreadsheetml"));
+    let file = app
+        .raw_get(&org, &format!("{base}/results/1/winners.xlsx"))
+        .await;
+    assert_eq!(file.status, 200);
+    assert!(file.header("content-type").contains("spreadsheetml"));
     assert_eq!(
-        header(&headers, "content-disposition"),
+        file.header("content-disposition"),
         format!("attachment; filename=\"ket-qua-{slug}-dot-1-v1-giai.xlsx\"")
     );
-    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("an xlsx");
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(file.body)).expect("an xlsx");
     assert_eq!(
         book.sheet_names(),
         vec!["Giải cá nhân", "Tập thể", "Thông tin"]
@@ -556,12 +448,15 @@ async fn preview_explanations_version_detail_and_files() {
     }
 
     // winners.csv: the same table.
-    let (status, headers, bytes) =
-        raw_get(&app, &org, &format!("{base}/results/1/winners.csv")).await;
-    assert_eq!(status, 200);
-    assert!(header(&headers, "content-type").starts_with("text/csv"));
-    assert!(header(&headers, "content-disposition").ends_with("-v1-giai.csv\""));
-    let csv = String::from_utf8(bytes).unwrap();
+    let file = app
+        .raw_get(&org, &format!("{base}/results/1/winners.csv"))
+        .await;
+    assert_eq!(file.status, 200);
+    assert!(file.header("content-type").starts_with("text/csv"));
+    assert!(file
+        .header("content-disposition")
+        .ends_with("-v1-giai.csv\""));
+    let csv = String::from_utf8(file.body).unwrap();
     assert!(csv.starts_with('\u{feff}'));
     assert_eq!(csv.lines().count(), 1 + prizes.len());
     assert!(
@@ -571,14 +466,15 @@ async fn preview_explanations_version_detail_and_files() {
     assert!(!csv.contains("(Lê Văn Bình)"), "{csv}");
 
     // ranking.csv: everyone, in rank order, as the JSON ranks them.
-    let (status, headers, bytes) =
-        raw_get(&app, &org, &format!("{base}/results/1/ranking.csv")).await;
-    assert_eq!(status, 200);
+    let file = app
+        .raw_get(&org, &format!("{base}/results/1/ranking.csv"))
+        .await;
+    assert_eq!(file.status, 200);
     assert_eq!(
-        header(&headers, "content-disposition"),
+        file.header("content-disposition"),
         format!("attachment; filename=\"ket-qua-{slug}-dot-1-v1-xep-hang.csv\"")
     );
-    let csv = String::from_utf8(bytes).unwrap();
+    let csv = String::from_utf8(file.body).unwrap();
     let csv = csv.strip_prefix('\u{feff}').expect("a BOM");
     let lines: Vec<Vec<&str>> = csv
         .split("\r\n")
@@ -624,9 +520,11 @@ async fn preview_explanations_version_detail_and_files() {
     }
     let all = String::from_utf8_lossy(csv.as_bytes()).to_string();
     assert!(!all.contains("0987000001"), "no phone in files");
-    let (status, _, bytes) = raw_get(&app, &org, &format!("{base}/results/1/ranking.xlsx")).await;
-    assert_eq!(status, 200);
-    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("an xlsx");
+    let file = app
+        .raw_get(&org, &format!("{base}/results/1/ranking.xlsx"))
+        .await;
+    assert_eq!(file.status, 200);
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(file.body)).expect("an xlsx");
     assert_eq!(book.sheet_names(), vec!["Xếp hạng", "Thông tin"]);
     let ranking = book.worksheet_range("Xếp hạng").expect("ranking sheet");
     assert_eq!(ranking.rows().count(), 1 + 4);
@@ -637,10 +535,16 @@ async fn preview_explanations_version_detail_and_files() {
 
     // Unknown versions; then who may read: admins yes, unit managers and the public no.
     for file in ["winners.csv", "winners.xlsx", "ranking.csv", "ranking.xlsx"] {
-        let (status, _, _) = raw_get(&app, &org, &format!("{base}/results/5/{file}")).await;
+        let status = app
+            .raw_get(&org, &format!("{base}/results/5/{file}"))
+            .await
+            .status;
         assert_eq!(status, 404, "{file}");
     }
-    let (status, _, _) = raw_get(&app, &admin, &format!("{base}/results/1/winners.xlsx")).await;
+    let status = app
+        .raw_get(&admin, &format!("{base}/results/1/winners.xlsx"))
+        .await
+        .status;
     assert_eq!(status, 200);
     let manager = app.staff("mgr", Role::UnitManager, Some("CQ1")).await;
     let reads = [
@@ -683,7 +587,10 @@ async fn preview_explanations_version_detail_and_files() {
         .await;
     assert_eq!(detail.status, 200, "{detail:?}");
     assert_eq!(detail.body["prizes"][0]["explanation"], Value::Null);
-    let (status, _, _) = raw_get(&app, &org, &format!("{base}/results/1/winners.xlsx")).await;
+    let status = app
+        .raw_get(&org, &format!("{base}/results/1/winners.xlsx"))
+        .await
+        .status;
     assert_eq!(status, 200);
 
     let doc = app.get("/api/openapi.json").await.body;
@@ -714,19 +621,24 @@ async fn the_difference_after_a_regrade_names_who_moved_and_why() {
     let base = format!("/api/v1/admin/contests/{slug}/rounds/1");
 
     // An: everything right, fast.
-    let an = register(&app, slug, "Trần Thị An", "0987000001", "CQ1").await;
-    let (an_id, an_q) = start(&app, slug, &an).await;
-    answer(&app, &an, &an_id, &an_q, |_, o| o.starts_with("Đúng")).await;
+    let an = app
+        .register_person(slug, "Trần Thị An", "0987000001", "CQ1")
+        .await;
+    let (an_id, an_q) = app.start_attempt(slug, &an).await;
+    app.answer_with(&an_id, &an, &an_q, |_, _, o| o.starts_with("Đúng"))
+        .await;
     app.advance(Duration::seconds(10));
-    submit(&app, &an, &an_id, 0).await;
+    app.submit_ok(&an_id, &an, Some(0)).await;
     // The question whose key will be corrected to its option A ("Sai Na"): An answered it
     // right and loses a point; Bình, slower, picks option A there (if drawn) and gains one.
     let moved = an_q[0]["text"].as_str().unwrap().to_owned();
     let number: String = moved.chars().filter(char::is_ascii_digit).collect();
     let option_a = format!("Sai {number}a");
-    let binh = register(&app, slug, "Lê Văn Bình", "0987000002", "CQ1").await;
-    let (binh_id, binh_q) = start(&app, slug, &binh).await;
-    answer(&app, &binh, &binh_id, &binh_q, |q, o| {
+    let binh = app
+        .register_person(slug, "Lê Văn Bình", "0987000002", "CQ1")
+        .await;
+    let (binh_id, binh_q) = app.start_attempt(slug, &binh).await;
+    app.answer_with(&binh_id, &binh, &binh_q, |_, q, o| {
         if q == moved {
             o == option_a
         } else {
@@ -735,7 +647,7 @@ async fn the_difference_after_a_regrade_names_who_moved_and_why() {
     })
     .await;
     app.advance(Duration::seconds(20));
-    submit(&app, &binh, &binh_id, 0).await;
+    app.submit_ok(&binh_id, &binh, Some(0)).await;
 
     let closed = app
         .staff_call(&org, Method::POST, &format!("{base}/close"), None)

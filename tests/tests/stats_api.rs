@@ -66,22 +66,10 @@ fn contest_body() -> Value {
     })
 }
 
-async fn unit_id(app: &TestApp, code: &str) -> String {
-    app.unit_id(SLUG, code).await
-}
-
 /// Registers a person at the clock's time and returns their token.
 async fn register(app: &TestApp, name: &str, phone: &str, unit: &str, category: &str) -> String {
-    let unit_id = unit_id(app, unit).await;
-    let reply = app
-        .register_raw(
-            SLUG,
-            json!({"full_name": name, "phone": phone, "birth_year": 1985, "unit_id": unit_id,
-                   "consent": true, "category": category}),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{reply:?}");
-    reply.body["token"].as_str().unwrap().to_owned()
+    app.register_person_as(SLUG, name, phone, unit, Some(category))
+        .await
 }
 
 /// Starts an attempt at `start` and saves `right` right answers and the rest wrong.
@@ -92,49 +80,23 @@ async fn start_and_answer(
     right: usize,
 ) -> String {
     app.clock.set(start);
-    let attempt = app.start(SLUG, token).await;
-    assert_eq!(attempt.status, 201, "{attempt:?}");
-    let id = attempt.body["attempt_id"].as_str().unwrap().to_owned();
-    for (i, q) in attempt.body["questions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .enumerate()
-    {
-        let prefix = if i < right { "Đúng" } else { "Sai" };
-        let option = q["options"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["text"].as_str().unwrap().starts_with(prefix))
-            .unwrap();
-        let saved = app
-            .save(
-                &id,
-                token,
-                q["position"].as_i64().unwrap(),
-                &[option["key"].as_str().unwrap()],
-            )
-            .await;
-        assert_eq!(saved.status, 200, "{saved:?}");
-    }
+    let (id, questions) = app.start_attempt(SLUG, token).await;
+    app.answer_right(&id, token, &questions, right).await;
     id
 }
 
 /// Takes an attempt: `right` answers right, submitted `seconds` after `start`.
 async fn take(app: &TestApp, token: &str, start: DateTime<Utc>, right: usize, seconds: i64) {
-    let id = start_and_answer(app, token, start, right).await;
-    app.advance(Duration::seconds(seconds));
-    let submitted = app.submit(&id, token, json!({})).await;
-    assert_eq!(submitted.status, 200, "{submitted:?}");
+    app.clock.set(start);
+    let (_, submitted) = app.take_attempt(SLUG, token, right, seconds, None).await;
     assert_eq!(
         (
-            submitted.body["status"].clone(),
-            submitted.body["correct"].clone(),
-            submitted.body["duration_ms"].clone()
+            submitted["status"].clone(),
+            submitted["correct"].clone(),
+            submitted["duration_ms"].clone()
         ),
         (json!("submitted"), json!(right), json!(seconds * 1000)),
-        "{submitted:?}"
+        "{submitted}"
     );
 }
 
@@ -192,28 +154,6 @@ async fn dataset(app: &TestApp) -> Staff {
 }
 
 // ----- reading files -----
-
-async fn download(app: &TestApp, staff: &Staff, path: &str) -> (u16, String, Vec<u8>) {
-    let response = app
-        .http
-        .get(format!("{}{}", app.base, path))
-        .header("Cookie", &staff.cookie)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    (
-        status,
-        content_type,
-        response.bytes().await.unwrap().to_vec(),
-    )
-}
 
 async fn json_get(app: &TestApp, staff: &Staff, path: &str) -> Value {
     let reply = app.staff_call(staff, Method::GET, path, None).await;
@@ -579,24 +519,23 @@ async fn check_breakdown(
     let body = json_get(app, staff, &format!("{path}{sep}format=json")).await;
     assert_eq!(&body, expected, "{path}");
     let want = table(&body);
-    let (status, content_type, csv) = download(app, staff, &format!("{path}{sep}format=csv")).await;
+    let csv = app.raw_get(staff, &format!("{path}{sep}format=csv")).await;
     assert_eq!(
-        (status, content_type.as_str()),
+        (csv.status, csv.content_type.as_str()),
         (200, "text/csv; charset=utf-8"),
         "{path}"
     );
-    assert_table_csv(&csv_rows(&csv), headings, &want, path);
-    let (status, content_type, xlsx) =
-        download(app, staff, &format!("{path}{sep}format=xlsx")).await;
+    assert_table_csv(&csv_rows(&csv.body), headings, &want, path);
+    let xlsx = app.raw_get(staff, &format!("{path}{sep}format=xlsx")).await;
     assert_eq!(
-        (status, content_type.as_str()),
+        (xlsx.status, xlsx.content_type.as_str()),
         (
             200,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         ),
         "{path}"
     );
-    let book = sheets(&xlsx);
+    let book = sheets(&xlsx.body);
     assert_eq!(book.len(), 1, "{path}");
     assert_eq!(book[0].0, sheet);
     assert!(!book[0].2, "{path}: no formula in any cell");
@@ -762,8 +701,11 @@ async fn every_figure_equals_the_hand_computed_dataset() {
     .await;
 
     // The report: every sheet equals the JSON.
-    let (status, _, report) = download(&app, &org, &format!("{base}/stats/report.xlsx")).await;
-    assert_eq!(status, 200);
+    let report = app
+        .raw_get(&org, &format!("{base}/stats/report.xlsx"))
+        .await;
+    assert_eq!(report.status, 200);
+    let report = report.body;
     let book = sheets(&report);
     let names: Vec<&str> = book.iter().map(|s| s.0.as_str()).collect();
     assert_eq!(
@@ -812,9 +754,10 @@ async fn every_figure_equals_the_hand_computed_dataset() {
         assert!(sheet.contains("<col "), "sheet {i} has column widths");
         assert!(!sheet.contains("<f>"), "sheet {i} has no formula");
     }
-    let (_, _, round_report) =
-        download(&app, &org, &format!("{base}/stats/report.xlsx?round=1")).await;
-    let book = sheets(&round_report);
+    let round_report = app
+        .raw_get(&org, &format!("{base}/stats/report.xlsx?round=1"))
+        .await;
+    let book = sheets(&round_report.body);
     assert_table_xlsx(
         &book[0].1,
         2,
@@ -966,8 +909,11 @@ async fn a_unit_manager_sees_and_exports_only_their_unit() {
     )
     .await;
 
-    let (status, _, report) = download(&app, &manager, &format!("{base}/stats/report.xlsx")).await;
-    assert_eq!(status, 200);
+    let report = app
+        .raw_get(&manager, &format!("{base}/stats/report.xlsx"))
+        .await;
+    assert_eq!(report.status, 200);
+    let report = report.body;
     let book = sheets(&report);
     assert_table_xlsx(
         &book[0].1,
@@ -1126,22 +1072,21 @@ async fn the_participants_export_has_everyone_with_their_attempts_and_neutralise
         ),
     ];
     for staff in [&org, &admin] {
-        let (status, content_type, csv) =
-            download(&app, staff, &format!("{base}/participants/export")).await;
+        let csv = app
+            .raw_get(staff, &format!("{base}/participants/export"))
+            .await;
         assert_eq!(
-            (status, content_type.as_str()),
+            (csv.status, csv.content_type.as_str()),
             (200, "text/csv; charset=utf-8")
         );
-        let rows = csv_rows(&csv);
+        let rows = csv_rows(&csv.body);
         assert_table_csv(&rows, 14, &whole, "participants.csv");
         assert_eq!(rows[6][0], "'=HYPERLINK(\"http://evil.example\",\"Em\")");
-        let (status, _, xlsx) = download(
-            &app,
-            staff,
-            &format!("{base}/participants/export?format=xlsx"),
-        )
-        .await;
-        assert_eq!(status, 200);
+        let xlsx = app
+            .raw_get(staff, &format!("{base}/participants/export?format=xlsx"))
+            .await;
+        assert_eq!(xlsx.status, 200);
+        let xlsx = xlsx.body;
         let book = sheets(&xlsx);
         assert_eq!(book.len(), 1);
         assert_eq!(book[0].0, "Người dự thi");
@@ -1207,13 +1152,18 @@ async fn the_participants_export_has_everyone_with_their_attempts_and_neutralise
             None,
         ),
     ];
-    let (_, _, csv) = download(
-        &app,
-        &org,
-        &format!("{base}/participants/export?format=csv&round=2"),
-    )
-    .await;
-    assert_table_csv(&csv_rows(&csv), 14, &round2, "participants.csv, round 2");
+    let csv = app
+        .raw_get(
+            &org,
+            &format!("{base}/participants/export?format=csv&round=2"),
+        )
+        .await;
+    assert_table_csv(
+        &csv_rows(&csv.body),
+        14,
+        &round2,
+        "participants.csv, round 2",
+    );
     let bad = app
         .staff_call(
             &org,
@@ -1351,8 +1301,11 @@ async fn finish_times_no_calendar_has_are_left_out_of_the_days_only() {
         (summary["attempts"].clone(), summary["participants"].clone()),
         (json!(7), json!(5))
     );
-    let (status, _, report) = download(&app, &org, &format!("{base}/stats/report.xlsx")).await;
-    assert_eq!(status, 200);
+    let report = app
+        .raw_get(&org, &format!("{base}/stats/report.xlsx"))
+        .await;
+    assert_eq!(report.status, 200);
+    let report = report.body;
     assert_table_xlsx(&sheets(&report)[3].1, 10, &day_table(&days), "Theo ngày");
     // The same rows on another round's days: none with a date there.
     let round2 = json_get(&app, &org, &format!("{base}/stats/days?round=2")).await;
