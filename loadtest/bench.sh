@@ -11,8 +11,9 @@
 #   4. P8: two server processes on one fresh PostgreSQL database and one Redis prefix, P1
 #      through the generator's round-robin, alternated with P1 against one of them alone;
 #   5. writes every run's JSON report, the servers' logs and results.md (date, machine, load
-#      average, commands, medians and every run) into OUT, and prints the markdown block for
-#      docs/PERFORMANCE.md.
+#      average, commands, medians and every run) into OUT, prints it, and puts it into
+#      docs/PERFORMANCE.md between the markers `<!-- bench.sh: begin -->` and
+#      `<!-- bench.sh: end -->` (NO_DOCS=1: not).
 #
 # Everything listens on 127.0.0.1. Settings (environment):
 #   RUNS=3 P1_SECS=20 CONCURRENCY=200 SURGE_N=5000 SURGE_RATE=500 HOLD_N=10000
@@ -233,3 +234,21 @@ echo "load average at end: $(loadavg)" >>"$OUT/machine.txt"
 
 python3 "$ROOT/loadtest/summarize.py" "$OUT" | tee "$OUT/results.md"
 say "results in $OUT/results.md"
+
+# docs/PERFORMANCE.md keeps the last run's results.md between two markers, under its own
+# heading; the sections above them are written by hand from these figures.
+DOCS=$ROOT/docs/PERFORMANCE.md
+if [ -z "${NO_DOCS:-}" ] && grep -q '^<!-- bench.sh: begin -->$' "$DOCS" && grep -q '^<!-- bench.sh: end -->$' "$DOCS"; then
+  python3 - "$DOCS" "$OUT/results.md" <<'PY'
+import sys
+docs, results = sys.argv[1], sys.argv[2]
+text = open(docs, encoding="utf-8").read()
+head, rest = text.split("<!-- bench.sh: begin -->\n", 1)
+_, tail = rest.split("<!-- bench.sh: end -->\n", 1)
+block = open(results, encoding="utf-8").read().rstrip("\n") + "\n"
+open(docs, "w", encoding="utf-8").write(
+    head + "<!-- bench.sh: begin -->\n" + block + "<!-- bench.sh: end -->\n" + tail
+)
+PY
+  say "wrote the results into $DOCS (NO_DOCS=1 leaves it alone)"
+fi
