@@ -114,6 +114,34 @@ pub fn backend_name() -> &'static str {
     }
 }
 
+/// The settings of a test server on `database_url`: any free loopback port, the cache of
+/// `TEST_REDIS_URL` (in-process without it) under a key prefix of its own, rate limits off,
+/// no sweep within a test, two workers, the rest as in production.
+fn test_config(database_url: String, data_dir: &std::path::Path, demo: DemoMode) -> Config {
+    Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: Some(database_url),
+        data_dir: data_dir.to_owned(),
+        redis_url: std::env::var("TEST_REDIS_URL").ok(),
+        redis_prefix: format!("test:{}:", Uuid::new_v4().simple()),
+        demo,
+        rate_limit: false,
+        db_pool: 8,
+        sweep_every: std::time::Duration::from_secs(3600),
+        workers: Some(2),
+        ..Config::default()
+    }
+}
+
+/// A new, empty database: on `TEST_DATABASE_URL` when set, else an SQLite file in
+/// `data_dir`.
+async fn fresh_database_url(data_dir: &tempfile::TempDir) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => fresh_postgres(&url).await,
+        Err(_) => format!("sqlite://{}/test.db?mode=rwc", data_dir.path().display()),
+    }
+}
+
 async fn fresh_postgres(admin_url: &str) -> String {
     let name = format!("cuocthi_test_{}", Uuid::new_v4().simple());
     let admin = Database::connect(admin_url)
@@ -170,30 +198,28 @@ impl TestApp {
 
     async fn spawn_with(demo: bool, rate_limit: bool) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let database_url = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) => fresh_postgres(&url).await,
-            Err(_) => format!("sqlite://{}/test.db?mode=rwc", data_dir.path().display()),
+        let demo = if demo {
+            DemoMode::Always
+        } else {
+            DemoMode::Never
         };
         let config = Config {
-            listen: "127.0.0.1:0".into(),
-            database_url: Some(database_url),
-            data_dir: data_dir.path().to_owned(),
-            redis_url: std::env::var("TEST_REDIS_URL").ok(),
-            redis_prefix: format!("test:{}:", Uuid::new_v4().simple()),
-            demo: if demo {
-                DemoMode::Always
-            } else {
-                DemoMode::Never
-            },
             rate_limit,
-            db_pool: 8,
-            sweep_every: std::time::Duration::from_secs(3600),
-            workers: Some(2),
-            upload_limit_mb: 20,
-            answer_writers: None,
+            ..test_config(fresh_database_url(&data_dir).await, data_dir.path(), demo)
         };
         let clock = ManualClock::new(test_epoch());
-        let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
+        Self::serve(config, clock, data_dir, SharedRng::seeded(42)).await
+    }
+
+    /// Builds and runs the application with `config` on `clock` and `rng`; `data_dir` is
+    /// kept for the server's lifetime.
+    async fn serve(
+        config: Config,
+        clock: ManualClock,
+        data_dir: tempfile::TempDir,
+        rng: SharedRng,
+    ) -> Self {
+        let app = Application::build(config, Arc::new(clock.clone()), rng)
             .await
             .expect("build the application");
         let base = format!("http://127.0.0.1:{}", app.port());
@@ -821,36 +847,14 @@ impl TestApp {
         data_dir: tempfile::TempDir,
         now: DateTime<Utc>,
     ) -> Self {
-        let config = Config {
-            listen: "127.0.0.1:0".into(),
-            database_url: Some(database_url),
-            data_dir: data_dir.path().to_owned(),
-            redis_url: std::env::var("TEST_REDIS_URL").ok(),
-            redis_prefix: format!("test:{}:", Uuid::new_v4().simple()),
-            demo: DemoMode::Never,
-            rate_limit: false,
-            db_pool: 8,
-            sweep_every: std::time::Duration::from_secs(3600),
-            workers: Some(2),
-            upload_limit_mb: 20,
-            answer_writers: None,
-        };
-        let clock = ManualClock::new(now);
-        let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
-            .await
-            .expect("build the application on an existing database");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let ctx = app.context().clone();
-        let snapshots = app.snapshots();
-        tokio::spawn(app.run_until_stopped());
-        Self {
-            base,
-            clock,
-            ctx,
-            http: reqwest::Client::new(),
-            snapshots,
-            _data_dir: data_dir,
-        }
+        let config = test_config(database_url, data_dir.path(), DemoMode::Never);
+        Self::serve(
+            config,
+            ManualClock::new(now),
+            data_dir,
+            SharedRng::seeded(42),
+        )
+        .await
     }
 }
 
@@ -861,41 +865,18 @@ impl TestApp {
     /// command with an error) fails every call.
     pub async fn with_demo_and_failing_cache() -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let database_url = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) => fresh_postgres(&url).await,
-            Err(_) => format!("sqlite://{}/test.db?mode=rwc", data_dir.path().display()),
-        };
         let config = Config {
-            listen: "127.0.0.1:0".into(),
-            database_url: Some(database_url),
-            data_dir: data_dir.path().to_owned(),
             redis_url: Some(failing_redis()),
-            redis_prefix: format!("test:{}:", Uuid::new_v4().simple()),
-            demo: DemoMode::Always,
-            rate_limit: false,
-            db_pool: 8,
-            sweep_every: std::time::Duration::from_secs(3600),
-            workers: Some(2),
-            upload_limit_mb: 20,
-            answer_writers: None,
+            ..test_config(
+                fresh_database_url(&data_dir).await,
+                data_dir.path(),
+                DemoMode::Always,
+            )
         };
         let clock = ManualClock::new(test_epoch());
-        let app = Application::build(config, Arc::new(clock.clone()), SharedRng::seeded(42))
-            .await
-            .expect("build the application with a failing cache");
-        assert!(!app.context().cache.ping().await, "the cache fails");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let ctx = app.context().clone();
-        let snapshots = app.snapshots();
-        tokio::spawn(app.run_until_stopped());
-        Self {
-            base,
-            clock,
-            ctx,
-            http: reqwest::Client::new(),
-            snapshots,
-            _data_dir: data_dir,
-        }
+        let app = Self::serve(config, clock, data_dir, SharedRng::seeded(42)).await;
+        assert!(!app.ctx.cache.ping().await, "the cache fails");
+        app
     }
 }
 
@@ -973,49 +954,24 @@ impl TestApp {
     /// open the same file.
     pub async fn two_nodes() -> (TestApp, TestApp) {
         let first_dir = tempfile::tempdir().expect("temp dir");
-        let database_url = match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) => fresh_postgres(&url).await,
-            Err(_) => format!("sqlite://{}/test.db?mode=rwc", first_dir.path().display()),
-        };
+        let database_url = fresh_database_url(&first_dir).await;
         let prefix = format!("test:{}:", Uuid::new_v4().simple());
         let clock = ManualClock::new(test_epoch());
         let node = |demo: DemoMode, dir: &std::path::Path| Config {
-            listen: "127.0.0.1:0".into(),
-            database_url: Some(database_url.clone()),
-            data_dir: dir.to_owned(),
-            redis_url: std::env::var("TEST_REDIS_URL").ok(),
             redis_prefix: prefix.clone(),
-            demo,
-            rate_limit: false,
-            db_pool: 8,
-            sweep_every: std::time::Duration::from_secs(3600),
-            workers: Some(2),
-            upload_limit_mb: 20,
-            answer_writers: None,
+            ..test_config(database_url.clone(), dir, demo)
         };
         let first_config = node(DemoMode::Always, first_dir.path());
-        let first = Self::start_node(first_config, clock.clone(), first_dir).await;
+        let first = Self::serve(
+            first_config,
+            clock.clone(),
+            first_dir,
+            SharedRng::from_entropy(),
+        )
+        .await;
         let second_dir = tempfile::tempdir().expect("temp dir");
         let second_config = node(DemoMode::Never, second_dir.path());
-        let second = Self::start_node(second_config, clock, second_dir).await;
+        let second = Self::serve(second_config, clock, second_dir, SharedRng::from_entropy()).await;
         (first, second)
-    }
-
-    async fn start_node(config: Config, clock: ManualClock, data_dir: tempfile::TempDir) -> Self {
-        let app = Application::build(config, Arc::new(clock.clone()), SharedRng::from_entropy())
-            .await
-            .expect("build a node");
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let ctx = app.context().clone();
-        let snapshots = app.snapshots();
-        tokio::spawn(app.run_until_stopped());
-        Self {
-            base,
-            clock,
-            ctx,
-            http: reqwest::Client::new(),
-            snapshots,
-            _data_dir: data_dir,
-        }
     }
 }
